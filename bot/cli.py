@@ -1,0 +1,128 @@
+"""The `qibot` command line: console, ask, run, and knowledge-base tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.kb.issues import KnowledgeBaseInvalid, Severity
+from bot.kb.loader import DEFAULT_ROOT, collect, load_knowledge
+from bot.kb.snapshot import KnowledgeBase
+
+log = logging.getLogger("qibot")
+
+
+def _knowledge_root(arg: str | None = None) -> Path:
+    return Path(arg or os.environ.get("QIBOT_KNOWLEDGE_PATH") or DEFAULT_ROOT)
+
+
+def _load_or_explain(root: Path) -> KnowledgeBase | None:
+    """Load the knowledge base, or print why it is invalid (the bot refuses to start on it)."""
+    try:
+        return load_knowledge(root)
+    except KnowledgeBaseInvalid as exc:
+        errors = [i for i in exc.issues if i.severity is Severity.ERROR]
+        print(
+            f"qibot: the knowledge base at {root} is invalid ({len(errors)} error(s)); not starting.", file=sys.stderr
+        )
+        for issue in errors[:20]:
+            print(f"  {issue}", file=sys.stderr)
+        if len(errors) > 20:
+            print(f"  … and {len(errors) - 20} more; run `qibot kb validate {root}`", file=sys.stderr)
+        return None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    root = _knowledge_root(args.path)
+    kb, issues = collect(root)
+    shown = [i for i in issues if args.warnings or i.severity is Severity.ERROR]
+    for issue in shown:
+        print(issue)
+    errors = sum(i.severity is Severity.ERROR for i in issues)
+    warnings = len(issues) - errors
+    if kb is None:
+        print(f"invalid: {errors} error(s), {warnings} warning(s) in {root}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: {len(kb.jurisdictions)} jurisdictions, {len(kb.rubric.criteria)} criteria, "
+        f"{len(kb.glossary)} glossary terms, {warnings} warning(s); version {kb.version}"
+    )
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+    from bot.replies.responder import Responder
+
+    kb = _load_or_explain(_knowledge_root(getattr(args, "knowledge", None)))
+    if kb is None:
+        return 1
+    return run_console(Responder(lambda: kb))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.render.text import render_text
+    from bot.replies.responder import Responder
+
+    kb = _load_or_explain(_knowledge_root(args.knowledge))
+    if kb is None:
+        return 1
+    reply = Responder(lambda: kb).ask(" ".join(args.line), args.locale)
+    print(render_text(reply))
+    return 2 if reply.kind in ("not_found", "usage") and reply.private else 0
+
+
+def cmd_scaffold(args: argparse.Namespace) -> int:
+    from bot.kb.scaffold import scaffold_missing
+
+    for path in scaffold_missing(_knowledge_root(args.path)):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.discord.main import run_bot
+
+    return run_bot()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qibot", description="Where qualified immunity stands in each U.S. state, and why."
+    )
+    parser.add_argument("--log-level", default=os.environ.get("QIBOT_LOG_LEVEL", "WARNING"))
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("console", help="the offline console (default without DISCORD_TOKEN)")
+    p.add_argument("--knowledge", help="knowledge folder (default: knowledge/)")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("ask", help='answer one command and exit, e.g. qibot ask "/state CT"')
+    p.add_argument("line", nargs="+")
+    p.add_argument("--knowledge")
+    p.add_argument("--locale", default="en")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    p.set_defaults(func=cmd_run)
+
+    kb = sub.add_parser("kb", help="knowledge-base tools").add_subparsers(dest="kb_command", required=True)
+    p = kb.add_parser("validate", help="check every file; exit 1 on errors")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--warnings", action="store_true", help="also show warnings")
+    p.set_defaults(func=cmd_validate)
+    p = kb.add_parser("scaffold", help='write "not reviewed yet" files for missing jurisdictions')
+    p.add_argument("path", nargs="?")
+    p.set_defaults(func=cmd_scaffold)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        args.func = cmd_run if os.environ.get("DISCORD_TOKEN") else cmd_console
+    return args.func(args)

@@ -1,0 +1,1 @@
+"""The knowledge base: load, validate and look up. Imports nothing from discord."""

@@ -1,0 +1,163 @@
+"""Load ``knowledge/`` into a validated snapshot, or report every problem with file, line and field."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.kb import checks
+from bot.kb.issues import Issue, KnowledgeBaseInvalid, Severity
+from bot.kb.schema import Glossary, Jurisdiction, Rubric
+from bot.kb.snapshot import KnowledgeBase
+from bot.kb.yamlio import ParsedYaml, YamlSyntaxError, parse_yaml_text
+
+log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
+
+_HINTS = {
+    "missing": "add this field",
+    "extra_forbidden": "remove it, or check its spelling against knowledge/README.md",
+    "string_too_long": "shorten it",
+    "string_too_short": "give it a value",
+    "enum": "use one of the listed values",
+    "literal_error": "use one of the listed values",
+    "date_from_datetime_parsing": "write an ISO date such as 2026-11-25",
+    "date_parsing": "write an ISO date such as 2026-11-25",
+    "date_type": "write an ISO date such as 2026-11-25",
+    "string_pattern_mismatch": "use lower-case words joined by hyphens (ids) or capitals (postal)",
+    "float_parsing": "use 0, 0.5 or 1",
+    "dict_type": "this must be a mapping (key: value lines)",
+    "list_type": "this must be a list",
+}
+
+
+def _field_path(loc: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "(file)"
+
+
+def issues_from_validation(file: str, parsed: ParsedYaml, error: ValidationError) -> list[Issue]:
+    """Turn pydantic errors into issues that point at lines."""
+    found = []
+    for err in error.errors(include_url=False):
+        loc = tuple(err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        found.append(
+            Issue(
+                file=file,
+                line=parsed.line_of(loc),
+                field=_field_path(loc),
+                message=message,
+                hint=_HINTS.get(err["type"]),
+            )
+        )
+    return found
+
+
+def parse_model(model: type[Model], file: str, text: str) -> tuple[Model | None, ParsedYaml | None, list[Issue]]:
+    """Parse YAML text and validate it against ``model``."""
+    try:
+        parsed = parse_yaml_text(text)
+    except YamlSyntaxError as exc:
+        return None, None, [Issue(file=file, line=exc.line, message=str(exc), hint="fix the YAML syntax at that line")]
+    if not isinstance(parsed.data, dict):
+        return None, parsed, [Issue(file=file, line=1, message="the file must hold a mapping (key: value lines)")]
+    try:
+        return model.model_validate(parsed.data), parsed, []
+    except ValidationError as exc:
+        return None, parsed, issues_from_validation(file, parsed, exc)
+
+
+def _read(path: Path, root: Path) -> tuple[str, str | None, list[Issue]]:
+    rel = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+    try:
+        return rel, path.read_text(encoding="utf-8"), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return rel, None, [Issue(file=rel, message=f"cannot read the file: {exc}")]
+
+
+def collect(root: Path) -> tuple[KnowledgeBase | None, list[Issue]]:
+    """Load and check everything under ``root``; return the snapshot (None on errors) and all findings."""
+    root = root.resolve()
+    issues: list[Issue] = []
+    digest = hashlib.sha256()
+    if not root.is_dir():
+        return None, [Issue(file=str(root), message="knowledge folder not found", hint="pass the path to knowledge/")]
+
+    def load_one(model: type[Model], path: Path) -> tuple[Model | None, ParsedYaml | None, str]:
+        rel, text, read_issues = _read(path, root)
+        issues.extend(read_issues)
+        if text is None:
+            return None, None, rel
+        digest.update(rel.encode() + b"\0" + text.encode() + b"\0")
+        obj, parsed, found = parse_model(model, rel, text)
+        issues.extend(found)
+        return obj, parsed, rel
+
+    rubric = glossary = None
+    rubric_path, glossary_path = root / "rubric.yaml", root / "glossary.yaml"
+    for path, name in ((rubric_path, "rubric.yaml"), (glossary_path, "glossary.yaml")):
+        if not path.is_file():
+            issues.append(Issue(file=name, message="missing file", hint=f"restore knowledge/{name}"))
+    if rubric_path.is_file():
+        rubric, rubric_yaml, rubric_rel = load_one(Rubric, rubric_path)
+        if rubric is not None:
+            issues.extend(checks.check_rubric(rubric, rubric_rel, rubric_yaml))
+    if glossary_path.is_file():
+        glossary, glossary_yaml, glossary_rel = load_one(Glossary, glossary_path)
+        if glossary is not None:
+            issues.extend(checks.check_glossary(glossary, glossary_rel, glossary_yaml))
+
+    jurisdictions: dict[str, tuple[Jurisdiction, ParsedYaml, str]] = {}
+    files = sorted((root / "jurisdictions").glob("*.yaml"))
+    if not files:
+        issues.append(Issue(file="jurisdictions/", message="no jurisdiction files found"))
+    for path in files:
+        obj, parsed, rel = load_one(Jurisdiction, path)
+        if obj is None or parsed is None:
+            continue
+        if obj.id != path.stem:
+            issues.append(
+                Issue(
+                    rel,
+                    f"id '{obj.id}' does not match the file name",
+                    parsed.line_of(("id",)),
+                    "id",
+                    f"rename the file to {obj.id}.yaml or set id: {path.stem}",
+                )
+            )
+        elif obj.id in jurisdictions:
+            issues.append(Issue(rel, f"duplicate id '{obj.id}'", parsed.line_of(("id",)), "id"))
+        else:
+            jurisdictions[obj.id] = (obj, parsed, rel)
+
+    issues.extend(checks.check_jurisdictions(jurisdictions, rubric))
+    issues.extend(checks.check_alias_collisions(jurisdictions))
+
+    if any(i.severity is Severity.ERROR for i in issues) or rubric is None or glossary is None:
+        return None, issues
+    kb = KnowledgeBase(
+        rubric=rubric,
+        jurisdictions={jid: j for jid, (j, _, _) in jurisdictions.items()},
+        glossary={e.id: e for e in glossary.entries},
+        version=digest.hexdigest()[:12],
+        files={jid: rel for jid, (_, _, rel) in jurisdictions.items()},
+    )
+    return kb, issues
+
+
+def load_knowledge(root: Path | None = None) -> KnowledgeBase:
+    """Load a valid knowledge base or raise :class:`KnowledgeBaseInvalid` with every finding."""
+    kb, issues = collect(root or DEFAULT_ROOT)
+    for issue in issues:
+        if issue.severity is Severity.WARNING:
+            log.debug("knowledge base: %s", issue)
+    if kb is None:
+        raise KnowledgeBaseInvalid(issues)
+    return kb

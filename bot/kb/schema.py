@@ -1,0 +1,258 @@
+"""The knowledge-base schema, with Discord's limits built in (pydantic v2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from bot import limits
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]*$", re.IGNORECASE)
+_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _check_url(value: str) -> str:
+    if not _URL.match(value) or "." not in value.split("//", 1)[1].split("/", 1)[0]:
+        raise ValueError("must be a full http(s):// URL, e.g. https://example.org/page")
+    return value
+
+
+def _not_in_future(value: dt.date) -> dt.date:
+    if value > dt.date.today():
+        raise ValueError(f"{value.isoformat()} is in the future; use the day the source was checked")
+    return value
+
+
+def _text(max_length: int) -> type[str]:
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
+
+
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.URL), AfterValidator(_check_url)]
+Slug = Annotated[str, StringConstraints(pattern=_ID, max_length=40)]
+VerifiedOn = Annotated[dt.date, AfterValidator(_not_in_future)]
+Name = _text(limits.NAME)
+Reason = _text(limits.REASON)
+Quote = _text(limits.QUOTE)
+Summary = _text(limits.SUMMARY)
+FactText = _text(limits.FACT_TEXT)
+Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors (a typo'd field name must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Verdict(StrEnum):
+    """A criterion's verdict; points follow from it."""
+
+    YES = "yes"
+    PARTIAL = "partial"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+    @property
+    def points(self) -> float | None:
+        """The points the rubric gives this verdict (None when unknown)."""
+        return {"yes": 1.0, "partial": 0.5, "no": 0.0}.get(self.value)
+
+
+class Confidence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class ScoredBy(StrEnum):
+    """Whose judgement a verdict is."""
+
+    ENDQI = "endqi"
+    OUR_READING = "our-reading"
+
+
+class LawStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    PENDING = "pending"
+    STUDY = "study"
+
+
+class LawEffect(StrEnum):
+    ENDS_QI = "ends-qi"
+    LIMITS_QI = "limits-qi"
+    CODIFIES_QI = "codifies-qi"
+    STUDY = "study"
+    OTHER = "other"
+
+
+class ReviewStatus(StrEnum):
+    REVIEWED = "reviewed"
+    PARTIAL = "partial"
+    NOT_REVIEWED = "not-reviewed"
+
+
+class FactTopic(StrEnum):
+    CAUSE_OF_ACTION = "cause-of-action"
+    QI_DEFENCE = "qi-defence"
+    DAMAGES_CAP = "damages-cap"
+    DUTY_TO_INTERVENE = "duty-to-intervene"
+    ATTORNEY_FEES = "attorney-fees"
+    INDEMNIFICATION = "indemnification"
+    RECORDS = "records"
+    BILLS = "bills"
+    OTHER = "other"
+
+
+class SourceRef(Strict):
+    """A source URL with an optional exact quote."""
+
+    url: Url
+    quote: Quote | None = None
+    verified_on: VerifiedOn | None = None
+
+
+class CriterionVerdict(Strict):
+    """One criterion's verdict for one jurisdiction, with its evidence."""
+
+    verdict: Verdict
+    points: float | None = None
+    reason: Reason
+    quote: Quote | None = None
+    source: Url
+    verified_on: VerifiedOn
+    confidence: Confidence
+    scored_by: ScoredBy
+
+    @model_validator(mode="after")
+    def _points_match_verdict(self) -> CriterionVerdict:
+        expected = self.verdict.points
+        if self.points != expected:
+            want = "no points (leave `points` out)" if expected is None else f"points: {expected:g}"
+            raise ValueError(f"verdict '{self.verdict.value}' needs {want}, not points: {self.points}")
+        return self
+
+
+class Law(Strict):
+    """A law or bill."""
+
+    name: Name
+    citation: Name | None = None
+    year: int = Field(ge=1871, le=2100)
+    status: LawStatus
+    effect: LawEffect = LawEffect.OTHER
+    url: Url | None = None
+    source: Url
+    note: Reason | None = None
+
+    @field_validator("year")
+    @classmethod
+    def _year_not_future(cls, value: int) -> int:
+        if value > dt.date.today().year:
+            raise ValueError(f"year {value} is in the future")
+        return value
+
+
+class StatedScore(Strict):
+    """A score as the scorer published it; compared with the verdicts by the validator."""
+
+    end: float | None = Field(default=None, ge=0, le=4)
+    start: float | None = Field(default=None, ge=0, le=5)
+    source: Url
+
+
+class Fact(Strict):
+    """A sourced fact about current law."""
+
+    topic: FactTopic
+    text: FactText
+    quote: Quote | None = None
+    source: Url
+    verified_on: VerifiedOn
+    confidence: Confidence
+
+
+class Review(Strict):
+    status: ReviewStatus
+    note: _text(limits.SUMMARY) | None = None
+
+
+class Jurisdiction(Strict):
+    """One state, DC or city."""
+
+    id: Slug
+    name: Name
+    kind: Literal["state", "district", "city"]
+    postal: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,3}$")]
+    ap_style: Alias | None = None
+    aliases: list[Alias] = Field(default_factory=list, max_length=20)
+    review: Review
+    summary: Summary
+    summary_source: Url | None = None
+    headline_law: Law | None = None
+    stated_score: StatedScore | None = None
+    verdicts: dict[Slug, CriterionVerdict] = Field(default_factory=dict)
+    facts: list[Fact] = Field(default_factory=list, max_length=25)
+    other_laws: list[Law] = Field(default_factory=list, max_length=15)
+
+    @model_validator(mode="after")
+    def _summary_sourced(self) -> Jurisdiction:
+        if self.review.status is not ReviewStatus.NOT_REVIEWED and self.summary_source is None:
+            raise ValueError("a reviewed jurisdiction needs `summary_source` (the URL the summary rests on)")
+        return self
+
+
+class Group(Strict):
+    id: Literal["end", "start"]
+    label: Name
+    description: Reason
+
+
+class Criterion(Strict):
+    """A rubric criterion."""
+
+    id: Slug
+    group: Literal["end", "start"]
+    label: Name
+    short: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    aliases: list[Alias] = Field(default_factory=list, max_length=20)
+    standard: Summary
+    source: SourceRef
+
+
+class Rubric(Strict):
+    """The scoring rubric: nine criteria in two groups."""
+
+    name: Name
+    scorer: Name
+    scorer_url: Url
+    note: Summary | None = None
+    groups: list[Group] = Field(min_length=2, max_length=2)
+    criteria: list[Criterion] = Field(min_length=1, max_length=25)
+
+
+class GlossaryEntry(Strict):
+    """A short neutral glossary entry for /explain."""
+
+    id: Slug
+    term: Name
+    aliases: list[Alias] = Field(default_factory=list, max_length=20)
+    text: Summary
+    quote: Quote | None = None
+    source: SourceRef
+
+
+class Glossary(Strict):
+    entries: list[GlossaryEntry] = Field(min_length=1)

@@ -1,0 +1,50 @@
+"""An immutable, validated knowledge-base snapshot with its lookup indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from bot.kb.checks import jurisdiction_keys
+from bot.kb.lookup import Entry, Index
+from bot.kb.schema import Criterion, GlossaryEntry, Jurisdiction, Rubric
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the bot knows, as loaded from one version of ``knowledge/``."""
+
+    rubric: Rubric
+    jurisdictions: dict[str, Jurisdiction]
+    glossary: dict[str, GlossaryEntry]
+    version: str
+    files: dict[str, str] = field(default_factory=dict, repr=False)  # jurisdiction id -> relative path
+
+    @cached_property
+    def criteria(self) -> dict[str, Criterion]:
+        """Criteria by id, in rubric order."""
+        return {c.id: c for c in self.rubric.criteria}
+
+    def criteria_in(self, group: str) -> list[Criterion]:
+        """The criteria of one group ("end" or "start"), in rubric order."""
+        return [c for c in self.rubric.criteria if c.group == group]
+
+    @cached_property
+    def sorted_jurisdictions(self) -> list[Jurisdiction]:
+        """Jurisdictions by name."""
+        return sorted(self.jurisdictions.values(), key=lambda j: j.name)
+
+    @cached_property
+    def jurisdiction_index(self) -> Index:
+        """Lookup over states, DC and cities."""
+        return Index(Entry(j.id, j.name, tuple(jurisdiction_keys(j))) for j in self.jurisdictions.values())
+
+    @cached_property
+    def criterion_index(self) -> Index:
+        """Lookup over rubric criteria."""
+        return Index(Entry(c.id, c.label, (c.id, c.label, c.short, *c.aliases)) for c in self.rubric.criteria)
+
+    @cached_property
+    def glossary_index(self) -> Index:
+        """Lookup over glossary terms."""
+        return Index(Entry(e.id, e.term, (e.id, e.term, *e.aliases)) for e in self.glossary.values())

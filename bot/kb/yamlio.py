@@ -1,0 +1,76 @@
+"""YAML reading with line numbers, and without YAML 1.1's yes/no booleans."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class KBLoader(yaml.SafeLoader):
+    """A safe loader where only true/false are booleans, so ``verdict: no`` stays the text "no"."""
+
+
+KBLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+KBLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass(frozen=True)
+class ParsedYaml:
+    """A parsed document plus its node tree, for mapping field paths back to lines."""
+
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """The 1-based line of the deepest node found along ``path``."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for key in path:
+            if isinstance(node, yaml.MappingNode):
+                match = next((v for k, v in node.value if k.value == str(key)), None)
+                if match is None:
+                    break
+                key_node = next(k for k, v in node.value if v is match)
+                node, line = match, key_node.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+
+class YamlSyntaxError(ValueError):
+    """A file that is not valid YAML; carries the line."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def parse_yaml_text(text: str) -> ParsedYaml:
+    """Parse one YAML document, keeping the node tree for line lookups."""
+    try:
+        root = yaml.compose(text, Loader=KBLoader)
+        data = yaml.load(text, Loader=KBLoader) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlSyntaxError(f"not valid YAML: {exc.problem or exc}", line) from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"not valid YAML: {exc}", None) from exc
+    return ParsedYaml(data=data, root=root)
+
+
+def parse_yaml_file(path: Path) -> ParsedYaml:
+    """Read and parse a YAML file (UTF-8)."""
+    return parse_yaml_text(path.read_text(encoding="utf-8"))

@@ -1,0 +1,60 @@
+"""Render a reply as plain terminal text (the offline console and `qibot ask`)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from bot.replies.model import Page, Reply
+
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def plain(markdown: str) -> str:
+    """Discord markdown to plain text: links become "label <url>", bold markers go."""
+    return _BOLD.sub(r"\1", _LINK.sub(r"\1 <\2>", markdown))
+
+
+def _wrap(text: str, indent: str = "", width: int = 100) -> str:
+    lines = []
+    for line in plain(text).splitlines():
+        if not line.strip():
+            lines.append("")
+            continue
+        lines.extend(
+            textwrap.wrap(
+                line,
+                width=width,
+                initial_indent=indent,
+                subsequent_indent=indent + ("  " if line.startswith(">") else ""),
+                break_on_hyphens=False,
+            )
+            or [indent]
+        )
+    return "\n".join(lines)
+
+
+def render_page(page: Page) -> str:
+    """One page as text."""
+    out = [page.title, "=" * min(len(page.title), 100)]
+    if page.description:
+        out += [_wrap(page.description), ""]
+    for field in page.fields:
+        out += [plain(field.name), _wrap(field.value, "  "), ""]
+    if page.footer:
+        out.append(plain(page.footer))
+    return "\n".join(out).rstrip()
+
+
+def render_text(reply: Reply) -> str:
+    """The whole reply as text: every page, then the links."""
+    parts = []
+    for number, page in enumerate(reply.pages, 1):
+        text = render_page(page)
+        if len(reply.pages) > 1:
+            text += f" · page {number}/{len(reply.pages)}"
+        parts.append(text)
+    if reply.links:
+        parts.append("Links:\n" + "\n".join(f"  {link.label}: {link.url}" for link in reply.links))
+    return "\n\n".join(parts)

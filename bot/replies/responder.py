@@ -1,0 +1,119 @@
+"""Answer commands from the current knowledge base: resolve input, then build the reply.
+
+The console, the CLI and the Discord cogs all call this one class, so they share parsing, lookup
+and templates.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from functools import lru_cache
+
+from bot.kb.lookup import Entry, Index, Resolution
+from bot.kb.snapshot import KnowledgeBase
+from bot.replies import build
+from bot.replies.model import Reply
+from bot.replies.templates import DEFAULT_LOCALE, Templates
+
+COMMANDS = ("state", "criterion", "compare", "explain", "about", "help")
+_COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8)
+def templates_for(locale: str) -> Templates:
+    """Templates for a Discord locale ("es-ES" -> "es"), cached."""
+    return Templates.load(locale.split("-")[0].lower() if locale else DEFAULT_LOCALE)
+
+
+class Responder:
+    """Turns a command and its arguments into a :class:`Reply`."""
+
+    def __init__(self, knowledge: Callable[[], KnowledgeBase]) -> None:
+        self._knowledge = knowledge
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The live snapshot (re-read on every call, so reloads take effect at once)."""
+        return self._knowledge()
+
+    def _resolve(self, index: Index, query: str) -> Resolution:
+        return index.resolve(query)
+
+    def state(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
+        kb, t = self.kb, templates_for(locale)
+        found = kb.jurisdiction_index.resolve(query)
+        if found.id is None:
+            return build.not_found_reply(query, "jurisdiction", found.suggestions, t)
+        return build.state_reply(kb, found.id, t)
+
+    def criterion(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
+        kb, t = self.kb, templates_for(locale)
+        found = kb.criterion_index.resolve(query)
+        if found.id is None:
+            return build.not_found_reply(query, "criterion", found.suggestions, t)
+        return build.criterion_reply(kb, found.id, t)
+
+    def compare(self, queries: list[str], locale: str = DEFAULT_LOCALE) -> Reply:
+        kb, t = self.kb, templates_for(locale)
+        queries = [q for q in queries if q.strip()]
+        if not 2 <= len(queries) <= 3:
+            return build.usage_reply(t, t.render("usage.compare_count"))
+        ids = []
+        for query in queries:
+            found = kb.jurisdiction_index.resolve(query)
+            if found.id is None:
+                return build.not_found_reply(query, "jurisdiction", found.suggestions, t)
+            ids.append(found.id)
+        ids = list(dict.fromkeys(ids))
+        if len(ids) < 2:
+            return build.usage_reply(t, t.render("usage.compare_count"))
+        return build.compare_reply(kb, ids, t)
+
+    def explain(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
+        kb, t = self.kb, templates_for(locale)
+        found = kb.glossary_index.resolve(query)
+        if found.id is None:
+            return build.not_found_reply(query, "term", found.suggestions, t)
+        return build.explain_reply(kb, found.id, t)
+
+    def about(self, locale: str = DEFAULT_LOCALE) -> Reply:
+        return build.about_reply(self.kb, templates_for(locale))
+
+    def usage(self, locale: str = DEFAULT_LOCALE, problem: str | None = None) -> Reply:
+        return build.usage_reply(templates_for(locale), problem)
+
+    def complete(self, what: str, text: str, limit: int = 25) -> list[Entry]:
+        """Autocomplete for "jurisdiction", "criterion" or "term"."""
+        kb = self.kb
+        index = {"jurisdiction": kb.jurisdiction_index, "criterion": kb.criterion_index, "term": kb.glossary_index}[
+            what
+        ]
+        return index.complete(text, limit)
+
+    def ask(self, line: str, locale: str = DEFAULT_LOCALE) -> Reply:
+        """Answer a typed line such as ``/state CT`` or ``/compare CO, NM`` (console and CLI)."""
+        t = templates_for(locale)
+        line = line.strip()
+        command, _, rest = line.lstrip("/").partition(" ")
+        command, rest = command.lower(), rest.strip()
+        if command in ("help", ""):
+            return self.usage(locale)
+        if command == "about":
+            return self.about(locale)
+        if command not in COMMANDS:
+            return self.usage(locale, t.render("usage.unknown", command=command[:40]))
+        if command == "compare":
+            parts = _COMPARE_SPLIT.split(rest) if _COMPARE_SPLIT.search(rest) else _split(rest)
+            return self.compare(parts, locale)
+        if not rest:
+            return self.usage(locale)
+        return getattr(self, command)(rest.strip("\"'"), locale)
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
