@@ -70,23 +70,33 @@ def jurisdiction_keys(j: Jurisdiction) -> list[str]:
 
 
 def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, ParsedYaml, str]]) -> list[Issue]:
-    """No two jurisdiction files may claim the same lookup key."""
+    """No two jurisdiction files may claim the same lookup key.
+
+    A jurisdiction's own id, name and postal code win over another file's alias, so the error lands
+    on the file that borrowed the key.
+    """
     seen: dict[str, str] = {}
     found = []
-    for jid, (j, parsed, file) in sorted(jurisdictions.items()):
-        for key in dict.fromkeys(normalize(k) for k in jurisdiction_keys(j)):
-            if key in seen:
+    ordered = sorted(jurisdictions.values(), key=lambda item: item[0].id)
+    primary = [(j, parsed, file, [j.id, j.name, j.postal], "id") for j, parsed, file in ordered]
+    extra = [
+        (j, parsed, file, [*([j.ap_style] if j.ap_style else []), *j.aliases], "aliases") for j, parsed, file in ordered
+    ]
+    for j, parsed, file, keys, field in primary + extra:
+        for key in dict.fromkeys(normalize(k) for k in keys):
+            owner = seen.get(key)
+            if owner is None:
+                seen[key] = file
+            elif owner != file:
                 found.append(
                     Issue(
                         file,
-                        f"alias '{key}' is already used by {seen[key]}",
-                        parsed.line_of(("aliases",)),
-                        "aliases",
+                        f"alias '{key}' is already used by {owner}",
+                        parsed.line_of((field,)),
+                        field,
                         "remove the alias from one of the two files",
                     )
                 )
-            else:
-                seen[key] = jurisdictions[jid][2]
     return found
 
 

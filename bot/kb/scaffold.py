@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot.kb.us import JURISDICTIONS
+from bot.kb.us import EXTRA_ALIASES, JURISDICTIONS
 
 FEDERAL_SOURCE = "https://constitutioncenter.org/the-constitution/supreme-court-case-library/harlow-v-fitzgerald"
 FEDERAL_QUOTE = (
@@ -24,6 +24,7 @@ name: {name}
 kind: {kind}
 postal: {postal}
 ap_style: {ap_style}
+aliases: [{", ".join(EXTRA_ALIASES.get(jid, []))}]
 review:
   status: not-reviewed
   note: {name}'s own law on qualified immunity has not been reviewed yet; every verdict is unknown.

@@ -57,3 +57,9 @@ JURISDICTIONS: dict[str, tuple[str, str, str]] = {
     "wi": ("Wisconsin", "state", "Wis."),
     "wy": ("Wyoming", "state", "Wyo."),
 }
+
+# Lookup words that are not the name, postal code or AP abbreviation.
+EXTRA_ALIASES: dict[str, list[str]] = {
+    "dc": ["washington dc", "washington d.c.", "district"],
+    "nyc": ["ny city", "city of new york", "new york ny"],
+}

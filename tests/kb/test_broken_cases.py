@@ -1,0 +1,94 @@
+"""Each file in tests/kb/broken/ is one way to get a jurisdiction wrong; the validator must say exactly what."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.kb.issues import Severity
+from bot.kb.loader import DEFAULT_ROOT, collect
+
+BROKEN = Path(__file__).parent / "broken"
+CASES = sorted(p for p in BROKEN.glob("*.yaml") if p.name != "base.yaml")
+
+
+def _headers(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"# (expect|field|at|file): (.*)", line)
+        if match:
+            found[match[1]] = match[2]
+    return found
+
+
+def _knowledge_with(tmp_path: Path, case: Path, file_name: str) -> Path:
+    root = tmp_path / "knowledge"
+    (root / "jurisdictions").mkdir(parents=True)
+    for name in ("rubric.yaml", "glossary.yaml"):
+        shutil.copy(DEFAULT_ROOT / name, root / name)
+    shutil.copy(BROKEN / "base.yaml", root / "jurisdictions" / "zz.yaml")
+    shutil.copy(case, root / "jurisdictions" / file_name)
+    return root
+
+
+def test_base_fixture_is_valid(tmp_path: Path) -> None:
+    root = _knowledge_with(tmp_path, BROKEN / "base.yaml", "zz.yaml")
+    kb, issues = collect(root)
+    assert kb is not None, [str(i) for i in issues]
+    assert kb.jurisdictions["zz"].verdicts["qi-law-enforcement"].points == 1
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_broken_case_is_reported(tmp_path: Path, case: Path) -> None:
+    want = _headers(case)
+    file_name = want.get("file", "zz.yaml")
+    kb, issues = collect(_knowledge_with(tmp_path, case, file_name))
+    errors = [i for i in issues if i.severity is Severity.ERROR]
+    assert kb is None, "an invalid knowledge base must not load"
+    matching = [i for i in errors if want["expect"] in i.message]
+    assert matching, f"expected {want['expect']!r} in {[str(i) for i in errors]}"
+    issue = matching[0]
+    assert issue.file.endswith(file_name)
+    if "field" in want:
+        assert issue.field == want["field"]
+    if "at" in want:
+        lines = case.read_text().splitlines()
+        expected_line = next(n for n, text in enumerate(lines, 1) if not text.startswith("#") and want["at"] in text)
+        assert issue.line == expected_line
+    assert str(issue).startswith(issue.file)
+
+
+def test_bare_yes_no_are_verdict_words_not_booleans(tmp_path: Path) -> None:
+    text = (BROKEN / "base.yaml").read_text().replace('verdict: "yes"', "verdict: yes")
+    case = tmp_path / "case.yaml"
+    case.write_text(text)
+    kb, issues = collect(_knowledge_with(tmp_path, case, "zz.yaml"))
+    assert kb is not None, [str(i) for i in issues]
+    assert kb.jurisdictions["zz"].verdicts["qi-law-enforcement"].verdict == "yes"
+
+
+def test_missing_rubric_is_reported(tmp_path: Path) -> None:
+    root = _knowledge_with(tmp_path, BROKEN / "base.yaml", "zz.yaml")
+    (root / "rubric.yaml").unlink()
+    kb, issues = collect(root)
+    assert kb is None
+    assert any(i.file == "rubric.yaml" and "missing file" in i.message for i in issues)
+
+
+def test_duplicate_criterion_alias_in_rubric(tmp_path: Path) -> None:
+    root = _knowledge_with(tmp_path, BROKEN / "base.yaml", "zz.yaml")
+    rubric = root / "rubric.yaml"
+    rubric.write_text(rubric.read_text().replace("aliases: [fees,", "aliases: [caps, fees,"))
+    kb, issues = collect(root)
+    assert kb is None
+    assert any("alias 'caps'" in i.message and i.file.endswith("rubric.yaml") and i.line for i in issues)
+
+
+def test_stated_score_matching_is_accepted_and_partial_is_a_warning(tmp_path: Path) -> None:
+    kb, issues = collect(_knowledge_with(tmp_path, BROKEN / "base.yaml", "zz.yaml"))
+    assert kb is not None
+    warnings = [i for i in issues if i.severity is Severity.WARNING]
+    assert any("3 criteria unknown" in i.message for i in warnings)

@@ -1,0 +1,65 @@
+"""The console and `qibot ask` run as subprocesses, with no Discord token, through the same code path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(args: list[str], stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | env
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT,
+        env=environment, timeout=60,
+    )
+
+
+def test_ask_state_answers_once() -> None:
+    result = _run(["ask", "/state CT"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Connecticut: qualified immunity")
+    assert "Verified" in result.stdout or "Not reviewed yet" in result.stdout
+
+
+def test_ask_criterion_by_alias() -> None:
+    result = _run(["ask", "/criterion fees"])
+    assert result.returncode == 0, result.stderr
+    assert "Starts attorney fees" in result.stdout
+    assert "Wyoming" in result.stdout
+
+
+def test_ask_unknown_state_is_short_and_not_a_traceback() -> None:
+    result = _run(["ask", "/state Texs"])
+    assert result.returncode == 2
+    assert "Did you mean Texas" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_console_without_token_reads_commands() -> None:
+    result = _run([], stdin="/state conneticut\n/explain 1983\n/bogus\nquit\n")
+    assert result.returncode == 0, result.stderr
+    assert "offline console" in result.stdout
+    assert "Connecticut: qualified immunity" in result.stdout
+    assert "Section 1983" in result.stdout
+    assert "Unknown command “bogus”" in result.stdout
+
+
+def test_refuses_to_start_on_an_invalid_knowledge_base(tmp_path: Path) -> None:
+    (tmp_path / "jurisdictions").mkdir()
+    (tmp_path / "jurisdictions" / "ct.yaml").write_text("id: ct\nname: [broken\n")
+    result = _run(["ask", "/state CT"], QIBOT_KNOWLEDGE_PATH=str(tmp_path))
+    assert result.returncode == 1
+    assert "invalid" in result.stderr and "not starting" in result.stderr
+    assert "ct.yaml:2" in result.stderr or "ct.yaml:3" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_command_exit_codes(tmp_path: Path) -> None:
+    assert _run(["kb", "validate"]).returncode == 0
+    result = _run(["kb", "validate", str(tmp_path)])
+    assert result.returncode == 1
+    assert "rubric.yaml: error: missing file" in result.stdout
