@@ -82,7 +82,7 @@ def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, ParsedYa
     extra = [
         (j, parsed, file, [*([j.ap_style] if j.ap_style else []), *j.aliases], "aliases") for j, parsed, file in ordered
     ]
-    for j, parsed, file, keys, field in primary + extra:
+    for _j, parsed, file, keys, field in primary + extra:
         for key in dict.fromkeys(normalize(k) for k in keys):
             owner = seen.get(key)
             if owner is None:
