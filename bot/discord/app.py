@@ -1,0 +1,148 @@
+"""The Discord client: loads cogs in setup_hook, syncs commands, logs one line per interaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.errors import QiTree, send_private
+from bot.discord.views import PageButton, ReportButton
+from bot.kb.snapshot import KnowledgeBase
+from bot.replies.responder import Responder
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger("qibot.discord")
+interactions_log = logging.getLogger("qibot.interactions")
+
+EXTENSIONS = ("bot.discord.cogs.lookup", "bot.discord.cogs.about")
+
+
+def bot_class(settings: Settings) -> type[commands.Bot]:
+    """AutoShardedBot when sharding is configured, otherwise a plain Bot."""
+    return commands.AutoShardedBot if settings.shard_count else commands.Bot
+
+
+def make_bot(settings: Settings, knowledge: Callable[[], KnowledgeBase], store: Store | None) -> commands.Bot:
+    """Create the bot (class chosen by the settings)."""
+    base = bot_class(settings)
+
+    class QiBot(QiBotMixin, base):  # type: ignore[misc, valid-type]
+        pass
+
+    kwargs: dict = {}
+    if settings.shard_count:
+        kwargs["shard_count"] = settings.shard_count
+        if settings.shard_ids:
+            kwargs["shard_ids"] = settings.shard_ids
+    return QiBot(settings, knowledge, store, **kwargs)
+
+
+class QiBotMixin:
+    """qibot's behaviour, mixed into discord.py's Bot or AutoShardedBot."""
+
+    def __init__(
+        self, settings: Settings, knowledge: Callable[[], KnowledgeBase], store: Store | None, **kwargs
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            tree_cls=QiTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            guild_ready_timeout=float(kwargs.pop("guild_ready_timeout", 1.0)),
+            **kwargs,
+        )
+        self.settings = settings
+        self.knowledge = knowledge
+        self.responder = Responder(knowledge)
+        self.store = store
+        self.synced: list[app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(PageButton, ReportButton)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        guild_id = self.settings.dev_guild_id
+        if guild_id:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            self.synced = await self.tree.sync(guild=guild)
+        else:
+            self.synced = await self.tree.sync()
+        log.info("synced %d commands %s", len(self.synced), f"to guild {guild_id}" if guild_id else "globally")
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d guild(s), kb version %s", self.user, len(self.guilds), self.knowledge().version)
+        print(f"READY {self.user} guilds={len(self.guilds)}", flush=True)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        interaction.extras.setdefault("t0", time.perf_counter())
+
+    async def on_app_command_completion(self, interaction: discord.Interaction, command: app_commands.Command) -> None:
+        self.log_interaction(interaction, command.qualified_name, interaction.extras.get("outcome", "ok"))
+
+    def log_interaction(self, interaction: discord.Interaction, name: str | None, outcome: str) -> None:
+        """One structured line per interaction: command, guild, latency, outcome (never the token)."""
+        t0 = interaction.extras.get("t0")
+        latency = (time.perf_counter() - t0) * 1000 if t0 else -1.0
+        if name is None:
+            name = interaction.command.qualified_name if interaction.command else "?"
+        interactions_log.info(
+            "interaction command=%s guild=%s user=%s locale=%s latency_ms=%.1f outcome=%s",
+            name,
+            interaction.guild_id,
+            interaction.user.id,
+            interaction.locale,
+            latency,
+            outcome,
+        )
+
+    async def record_report(self, interaction: discord.Interaction, jid: str, note: str) -> None:
+        """Record a member's report (deferring if the database is slow) and thank them privately."""
+        from bot.discord.respond import deliver_text
+
+        async def save() -> str:
+            if self.store is None:
+                raise RuntimeError("no store configured")
+            report_id = await self.store.add_report(
+                user_id=interaction.user.id,
+                jurisdiction=jid,
+                kb_version=self.knowledge().version,
+                note=note,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+            )
+            log.info("report #%d on %s by %s", report_id, jid, interaction.user.id)
+            return f"Thank you. Your report #{report_id} is in the moderators' queue."
+
+        try:
+            await deliver_text(interaction, save, defer_after=self.settings.defer_after_seconds)
+        except Exception as exc:  # the central handler picks the message
+            await self.tree.on_error(
+                interaction,
+                app_commands.CommandInvokeError(interaction.command, exc)  # type: ignore[arg-type]
+                if interaction.command
+                else _wrap(exc),
+            )
+            return
+        self.log_interaction(interaction, "report", "ok")
+
+    async def close(self) -> None:
+        await super().close()
+        if self.store is not None:
+            await self.store.close()
+
+
+def _wrap(exc: Exception) -> app_commands.AppCommandError:
+    error = app_commands.AppCommandError(str(exc))
+    error.__cause__ = exc
+    return error
+
+
+__all__ = ["EXTENSIONS", "QiBotMixin", "make_bot", "send_private"]

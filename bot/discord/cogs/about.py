@@ -1,0 +1,34 @@
+"""/about: what qibot is, its sources and coverage, and how to report an error."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.respond import deliver
+from bot.replies.model import Reply
+
+
+class About(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="about", description="What qibot is, where its facts come from, how to report an error")
+    async def about(self, interaction: discord.Interaction) -> None:
+        locale = str(interaction.locale)
+
+        async def build() -> Reply:
+            return self.bot.responder.about(locale)  # type: ignore[attr-defined]
+
+        await deliver(
+            interaction,
+            build,
+            public=False,
+            defer_after=self.bot.settings.defer_after_seconds,  # type: ignore[attr-defined]
+            locale=locale,
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(About(bot))

@@ -1,0 +1,97 @@
+"""The central app-command error handler (modelled on Red-DiscordBot's tree): short private messages,
+tracebacks only in the log."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.render.discord_embeds import page_embed
+from bot.replies import build
+from bot.replies.responder import templates_for
+from bot.replies.templates import TemplateProblem
+from bot.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    from bot.discord.app import QiBot
+
+log = logging.getLogger(__name__)
+
+
+class LookupMiss(Exception):
+    """Raised by a transformer when input matched nothing; carries the suggestions."""
+
+    def __init__(self, query: str, what: str, suggestions: tuple) -> None:
+        super().__init__(query)
+        self.query, self.what, self.suggestions = query, what, suggestions
+
+
+def describe(error: Exception) -> tuple[str, str]:
+    """(outcome label for the log, message for the person)."""
+    original = getattr(error, "original", None) or error.__cause__ or error
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "denied", "This command only works in a server."
+    if isinstance(error, app_commands.MissingAnyRole | app_commands.MissingRole | app_commands.MissingPermissions):
+        return "denied", "You don't have permission to use this command."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
+        return "bot-missing-permissions", f"I'm missing permissions here: {needed}."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return "cooldown", f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+    if isinstance(error, app_commands.CheckFailure):
+        return "denied", "You don't have permission to use this command."
+    if isinstance(error, app_commands.CommandNotFound):
+        return "not-found", "That command is out of date; try again in a minute."
+    if isinstance(original, StoreUnavailable):
+        return (
+            "store-down",
+            "The bot's database is unavailable right now, so nothing was saved. Please try again later.",
+        )
+    if isinstance(original, TemplateProblem):
+        return (
+            "template-error",
+            "This reply could not be built because of a template error. The moderators have been told.",
+        )
+    if isinstance(error, app_commands.TransformerError):
+        return "bad-input", f"“{str(error.value)[:100]}” isn't a valid value for this option."
+    return "error", "Something went wrong on our side. It has been logged; please try again."
+
+
+class QiTree(app_commands.CommandTree):
+    """Command tree with one error handler for every app command."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        bot: QiBot = interaction.client  # type: ignore[assignment]
+        miss = error.__cause__ if isinstance(error, app_commands.TransformerError) else None
+        if isinstance(miss, LookupMiss):
+            reply = build.not_found_reply(
+                miss.query, miss.what, miss.suggestions, templates_for(str(interaction.locale))
+            )
+            await send_private(interaction, embed=page_embed(reply))
+            bot.log_interaction(interaction, None, "miss")
+            return
+        outcome, message = describe(error)
+        if outcome in ("error", "template-error"):
+            log.error("unexpected error in %s", _name(interaction), exc_info=error)
+        await send_private(interaction, content=message)
+        bot.log_interaction(interaction, None, outcome)
+
+
+def _name(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    return command.qualified_name if command else (interaction.data or {}).get("custom_id", "?")
+
+
+async def send_private(interaction: discord.Interaction, **kwargs) -> None:
+    """Reply privately, whether or not the interaction was already answered or deferred."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(ephemeral=True, **kwargs)
+    except discord.HTTPException as exc:
+        log.warning("could not send an error message for %s: %s", _name(interaction), exc)

@@ -1,0 +1,66 @@
+"""`qibot run`: settings, knowledge base, store, then the Discord client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import discord
+import yarl
+
+from bot.kb.issues import KnowledgeBaseInvalid, Severity
+from bot.kb.loader import load_knowledge
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import Store, StoreUnavailable
+
+log = logging.getLogger("qibot")
+
+
+def point_at(settings: Settings) -> None:
+    """Re-point discord.py at another Discord (a local fake in tests); a no-op in production."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+async def start(settings: Settings) -> int:
+    from bot.discord.app import make_bot
+
+    try:
+        kb = load_knowledge(settings.knowledge_path)
+    except KnowledgeBaseInvalid as exc:
+        errors = [i for i in exc.issues if i.severity is Severity.ERROR]
+        print(f"qibot: the knowledge base is invalid ({len(errors)} error(s)); not starting.", file=sys.stderr)
+        for issue in errors[:20]:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    try:
+        store = await Store.open(settings.sqlalchemy_url)
+    except StoreUnavailable as exc:
+        print(f"qibot: cannot open the database: {exc}", file=sys.stderr)
+        return 1
+    point_at(settings)
+    bot = make_bot(settings, lambda: kb, store)
+    try:
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())  # type: ignore[union-attr]
+    except discord.LoginFailure:
+        print("qibot: Discord rejected the token (DISCORD_TOKEN); check it and try again.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_bot() -> int:
+    try:
+        settings = load_settings(require_token=True)
+    except SettingsError as exc:
+        print(f"qibot: {exc}", file=sys.stderr)
+        return 2
+    logging.getLogger().setLevel(settings.log_level)
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
+    try:
+        return asyncio.run(start(settings))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,64 @@
+"""Deliver a reply: defer when building may pass Discord's deadline, keep misses private, never ping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.discord.views import reply_view
+from bot.render.discord_embeds import page_embed
+from bot.replies.model import Reply
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+async def deliver(
+    interaction: discord.Interaction,
+    make: Callable[[], Awaitable[Reply]],
+    *,
+    public: bool,
+    defer_after: float,
+    locale: str,
+) -> Reply:
+    """Build the reply; if it is not ready within ``defer_after`` seconds, defer first, then follow up.
+
+    Misses and errors are always private. Returns the reply sent.
+    """
+    task = asyncio.ensure_future(make())
+    deferred = False
+    try:
+        reply = await asyncio.wait_for(asyncio.shield(task), timeout=defer_after)
+    except TimeoutError:
+        await interaction.response.defer(thinking=True, ephemeral=not public)
+        deferred = True
+        reply = await task
+    private = reply.private or not public
+    kwargs = {"embed": page_embed(reply, 0), "allowed_mentions": NO_PINGS}
+    view = reply_view(reply, 0, locale)
+    if view is not None:
+        kwargs["view"] = view
+    if not deferred:
+        await interaction.response.send_message(ephemeral=private, **kwargs)
+    elif private and public:  # a public "thinking…" cannot turn private: remove it, answer privately
+        await interaction.delete_original_response()
+        await interaction.followup.send(ephemeral=True, **kwargs)
+    else:
+        await interaction.followup.send(**kwargs)
+    return reply
+
+
+async def deliver_text(
+    interaction: discord.Interaction, make: Callable[[], Awaitable[str]], *, defer_after: float
+) -> None:
+    """Private text reply for work that may be slow (a database write): defers when needed."""
+    task = asyncio.ensure_future(make())
+    try:
+        text = await asyncio.wait_for(asyncio.shield(task), timeout=defer_after)
+    except TimeoutError:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        text = await task
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        return
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)

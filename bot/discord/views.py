@@ -1,0 +1,155 @@
+"""Stateless buttons (pager, report) whose custom ids carry what they need, so they survive restarts
+and keep no per-message state in memory; plus the view that assembles them with link buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import limits
+from bot.render.discord_embeds import link_buttons, page_embed
+from bot.replies.model import Reply
+
+if TYPE_CHECKING:
+    from bot.discord.app import QiBot
+
+log = logging.getLogger(__name__)
+
+PAGEABLE = ("state", "criterion", "compare")
+
+
+def reply_args(reply: Reply) -> str | None:
+    """What a pager needs to rebuild this reply: its jurisdiction, criterion or compared ids."""
+    return reply.meta.get(
+        {"state": "jurisdiction", "criterion": "criterion", "compare": "jurisdictions"}.get(reply.kind, "")
+    )
+
+
+def rebuild(bot: QiBot, kind: str, arg: str, locale: str) -> Reply:
+    """Build a reply again from ids (used by pager clicks)."""
+    responder = bot.responder
+    if kind == "state":
+        return responder.state(arg, locale)
+    if kind == "criterion":
+        return responder.criterion(arg, locale)
+    return responder.compare(arg.split(","), locale)
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"qibot:pg:(?P<kind>state|criterion|compare):(?P<arg>[a-z0-9,-]{1,60}):(?P<page>\d{1,3}):(?P<locale>[A-Za-z0-9-]{2,8}):(?P<dir>[pn])",
+):
+    """Previous / next page. Clicking rebuilds the reply from the live knowledge base."""
+
+    def __init__(self, kind: str, arg: str, page: int, locale: str, direction: str, *, disabled: bool = False) -> None:
+        label = "◀ Previous" if direction == "p" else "Next ▶"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"qibot:pg:{kind}:{arg}:{page}:{locale}:{direction}",
+            )
+        )
+        self.kind, self.arg, self.page, self.locale = kind, arg, page, locale
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> PageButton:
+        return cls(match["kind"], match["arg"], int(match["page"]), match["locale"], match["dir"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: QiBot = interaction.client  # type: ignore[assignment]
+        reply = rebuild(bot, self.kind, self.arg, self.locale)
+        page = min(self.page, len(reply.pages) - 1)
+        await interaction.response.edit_message(
+            embed=page_embed(reply, page),
+            view=reply_view(reply, page, self.locale),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        bot.log_interaction(interaction, f"page:{self.kind}", "ok")
+
+
+class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:report:(?P<jid>[a-z]{2,4})"):
+    """“Report a problem” under a state reply: opens a short form, then records the report."""
+
+    def __init__(self, jid: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Report a problem", style=discord.ButtonStyle.danger, emoji="🚩", custom_id=f"qibot:report:{jid}"
+            )
+        )
+        self.jid = jid
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ReportButton:
+        return cls(match["jid"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: QiBot = interaction.client  # type: ignore[assignment]
+        name = bot.responder.kb.jurisdictions.get(self.jid)
+        await interaction.response.send_modal(ReportModal(self.jid, name.name if name else self.jid.upper()))
+
+
+class ReportModal(discord.ui.Modal):
+    """Asks what looks wrong; the note is optional."""
+
+    note: discord.ui.TextInput = discord.ui.TextInput(
+        label="What looks wrong? (optional)",
+        style=discord.TextStyle.paragraph,
+        required=False,
+        max_length=1000,
+        placeholder="e.g. the attorney-fees verdict: the statute says “shall”, see …",
+    )
+
+    def __init__(self, jid: str, name: str) -> None:
+        super().__init__(title=f"Report a problem: {name}"[: limits.MODAL_TITLE], custom_id=f"qibot:reportform:{jid}")
+        self.jid = jid
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        bot: QiBot = interaction.client  # type: ignore[assignment]
+        await bot.record_report(interaction, self.jid, self.note.value or "")
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        bot: QiBot = interaction.client  # type: ignore[assignment]
+        await bot.tree.on_error(interaction, error)  # type: ignore[arg-type]
+
+
+def reply_view(reply: Reply, page: int, locale: str) -> discord.ui.View | None:
+    """Pager row (when there are several pages), a report button (state replies) and link buttons.
+
+    The view is stopped before it is returned: its buttons are dispatched by custom id, so nothing
+    is kept in memory per message.
+    """
+    view = discord.ui.View(timeout=None)
+    arg = reply_args(reply)
+    rows_used = 0
+    if len(reply.pages) > 1 and reply.kind in PAGEABLE and arg:
+        view.add_item(PageButton(reply.kind, arg, max(page - 1, 0), locale, "p", disabled=page == 0))
+        view.add_item(
+            PageButton(
+                reply.kind, arg, min(page + 1, len(reply.pages) - 1), locale, "n", disabled=page >= len(reply.pages) - 1
+            )
+        )
+        rows_used = 1
+    if reply.subject and reply.kind == "state":
+        item = ReportButton(reply.subject)
+        item.row = rows_used
+        view.add_item(item)
+        first_links = limits.BUTTONS_PER_ROW - 1
+    else:
+        first_links = limits.BUTTONS_PER_ROW
+    room = first_links + limits.BUTTONS_PER_ROW * (limits.ROWS_PER_MESSAGE - rows_used - 1)
+    for n, button in enumerate(link_buttons(reply, room)):
+        button.row = rows_used + (0 if n < first_links else 1 + (n - first_links) // limits.BUTTONS_PER_ROW)
+        view.add_item(button)
+    if not view.children:
+        return None
+    view.stop()
+    return view
