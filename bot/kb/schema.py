@@ -150,7 +150,7 @@ class Law(Strict):
 
     name: Name
     citation: Name | None = None
-    year: int = Field(ge=1871, le=2100)
+    year: int | None = Field(default=None, ge=1871, le=2100)
     status: LawStatus
     effect: LawEffect = LawEffect.OTHER
     url: Url | None = None
@@ -159,8 +159,8 @@ class Law(Strict):
 
     @field_validator("year")
     @classmethod
-    def _year_not_future(cls, value: int) -> int:
-        if value > dt.date.today().year:
+    def _year_not_future(cls, value: int | None) -> int | None:
+        if value is not None and value > dt.date.today().year:
             raise ValueError(f"year {value} is in the future")
         return value
 

@@ -10,8 +10,15 @@ from bot.kb.snapshot import KnowledgeBase
 
 @pytest.mark.parametrize(
     ("text", "key"),
-    [("Conn.", "conn"), ("  New   York  City ", "new york city"), ("W.Va.", "wva"), ("State of Texas", "texas"),
-     ("attorney-fees", "attorney fees"), ("Niño", "nino"), ("the District of Columbia", "district of columbia")],
+    [
+        ("Conn.", "conn"),
+        ("  New   York  City ", "new york city"),
+        ("W.Va.", "wva"),
+        ("State of Texas", "texas"),
+        ("attorney-fees", "attorney fees"),
+        ("Niño", "nino"),
+        ("the District of Columbia", "district of columbia"),
+    ],
 )
 def test_normalize(text: str, key: str) -> None:
     assert normalize(text) == key
@@ -20,12 +27,35 @@ def test_normalize(text: str, key: str) -> None:
 @pytest.mark.parametrize(
     ("query", "jid"),
     [
-        ("CT", "ct"), ("ct", "ct"), ("conn", "ct"), ("Conn.", "ct"), ("Connecticut", "ct"), ("CONNECTICUT", "ct"),
-        ("conneticut", "ct"), ("new york city", "nyc"), ("NYC", "nyc"), ("N.Y.C.", "nyc"), ("NY", "ny"),
-        ("New York", "ny"), ("N.Y.", "ny"), ("DC", "dc"), ("D.C.", "dc"), ("District of Columbia", "dc"),
-        ("washington dc", "dc"), ("Washington", "wa"), ("Wash.", "wa"), ("W.Va.", "wv"), ("west virgina", "wv"),
-        ("Virginia", "va"), ("Calif.", "ca"), ("massachusets", "ma"), ("Pennsylvania", "pa"), ("Texas", "tx"),
-        ("State of Ohio", "oh"), ("Colo.", "co"), ("new mexcio", "nm"),
+        ("CT", "ct"),
+        ("ct", "ct"),
+        ("conn", "ct"),
+        ("Conn.", "ct"),
+        ("Connecticut", "ct"),
+        ("CONNECTICUT", "ct"),
+        ("conneticut", "ct"),
+        ("new york city", "nyc"),
+        ("NYC", "nyc"),
+        ("N.Y.C.", "nyc"),
+        ("NY", "ny"),
+        ("New York", "ny"),
+        ("N.Y.", "ny"),
+        ("DC", "dc"),
+        ("D.C.", "dc"),
+        ("District of Columbia", "dc"),
+        ("washington dc", "dc"),
+        ("Washington", "wa"),
+        ("Wash.", "wa"),
+        ("W.Va.", "wv"),
+        ("west virgina", "wv"),
+        ("Virginia", "va"),
+        ("Calif.", "ca"),
+        ("massachusets", "ma"),
+        ("Pennsylvania", "pa"),
+        ("Texas", "tx"),
+        ("State of Ohio", "oh"),
+        ("Colo.", "co"),
+        ("new mexcio", "nm"),
     ],
 )
 def test_jurisdiction_resolves(kb: KnowledgeBase, query: str, jid: str) -> None:
@@ -47,9 +77,16 @@ def test_typo_suggests_the_closest(kb: KnowledgeBase) -> None:
 
 @pytest.mark.parametrize(
     ("query", "cid"),
-    [("attorney-fees", "attorney-fees"), ("fees", "attorney-fees"), ("Starts attorney fees", "attorney-fees"),
-     ("caps", "no-damages-caps"), ("duty to intervene", "failure-to-intervene"), ("records", "public-records"),
-     ("police", "qi-law-enforcement"), ("attorny fees", "attorney-fees")],
+    [
+        ("attorney-fees", "attorney-fees"),
+        ("fees", "attorney-fees"),
+        ("Starts attorney fees", "attorney-fees"),
+        ("caps", "no-damages-caps"),
+        ("duty to intervene", "failure-to-intervene"),
+        ("records", "public-records"),
+        ("police", "qi-law-enforcement"),
+        ("attorny fees", "attorney-fees"),
+    ],
 )
 def test_criterion_resolves(kb: KnowledgeBase, query: str, cid: str) -> None:
     assert kb.criterion_index.resolve(query).id == cid
@@ -57,9 +94,14 @@ def test_criterion_resolves(kb: KnowledgeBase, query: str, cid: str) -> None:
 
 @pytest.mark.parametrize(
     ("query", "term"),
-    [("qualified-immunity", "qualified-immunity"), ("QI", "qualified-immunity"), ("1983", "section-1983"),
-     ("42 U.S.C. 1983", "section-1983"), ("clearly established", "clearly-established"),
-     ("indemnification", "indemnification")],
+    [
+        ("qualified-immunity", "qualified-immunity"),
+        ("QI", "qualified-immunity"),
+        ("1983", "section-1983"),
+        ("42 U.S.C. 1983", "section-1983"),
+        ("clearly established", "clearly-established"),
+        ("indemnification", "indemnification"),
+    ],
 )
 def test_glossary_resolves(kb: KnowledgeBase, query: str, term: str) -> None:
     assert kb.glossary_index.resolve(query).id == term

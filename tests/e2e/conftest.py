@@ -1,0 +1,34 @@
+"""One fake Discord and one bot subprocess per test module (starting Python costs about a second)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.harness import ROLES, TOKEN, BotProcess, bot_env
+from tests.fakediscord import FakeDiscord
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(token=TOKEN, roles=ROLES, heartbeat_interval_ms=500) as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("qibot-data")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(fake: FakeDiscord, data_dir: Path) -> AsyncIterator[BotProcess]:
+    process = await BotProcess.start(bot_env(fake, data_dir))
+    try:
+        await fake.wait_ready(30)
+        await process.wait_ready(30)
+        yield process
+    finally:
+        await process.stop()
