@@ -66,6 +66,7 @@ class QiBotMixin:
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(PageButton, ReportButton)
+        log.info("built %d replies ahead of the first request", self.responder.warm())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         guild_id = self.settings.dev_guild_id
@@ -80,12 +81,6 @@ class QiBotMixin:
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s), kb version %s", self.user, len(self.guilds), self.knowledge().version)
         print(f"READY {self.user} guilds={len(self.guilds)}", flush=True)
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        interaction.extras.setdefault("t0", time.perf_counter())
-
-    async def on_app_command_completion(self, interaction: discord.Interaction, command: app_commands.Command) -> None:
-        self.log_interaction(interaction, command.qualified_name, interaction.extras.get("outcome", "ok"))
 
     def log_interaction(self, interaction: discord.Interaction, name: str | None, outcome: str) -> None:
         """One structured line per interaction: command, guild, latency, outcome (never the token)."""

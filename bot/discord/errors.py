@@ -4,6 +4,7 @@ tracebacks only in the log."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -61,7 +62,11 @@ def describe(error: Exception) -> tuple[str, str]:
 
 
 class QiTree(app_commands.CommandTree):
-    """Command tree with one error handler for every app command."""
+    """Command tree with one error handler for every app command; stamps each interaction's start."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        interaction.extras["t0"] = time.perf_counter()
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         bot: QiBot = interaction.client  # type: ignore[assignment]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.discord.views import reply_view
-from bot.render.discord_embeds import page_embed
+from bot.discord.views import rendered
 from bot.replies.model import Reply
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -16,27 +16,26 @@ NO_PINGS = discord.AllowedMentions.none()
 
 async def deliver(
     interaction: discord.Interaction,
-    make: Callable[[], Awaitable[Reply]],
+    reply: Reply | Awaitable[Reply],
     *,
     public: bool,
     defer_after: float,
     locale: str,
 ) -> Reply:
-    """Build the reply; if it is not ready within ``defer_after`` seconds, defer first, then follow up.
-
-    Misses and errors are always private. Returns the reply sent.
-    """
-    task = asyncio.ensure_future(make())
+    """Send a reply. When it is still being built (an awaitable) and not ready within ``defer_after``
+    seconds, defer first and follow up. Misses and errors are always private. Returns the reply sent."""
     deferred = False
-    try:
-        reply = await asyncio.wait_for(asyncio.shield(task), timeout=defer_after)
-    except TimeoutError:
-        await interaction.response.defer(thinking=True, ephemeral=not public)
-        deferred = True
-        reply = await task
+    if inspect.isawaitable(reply):
+        task = asyncio.ensure_future(reply)
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(task), timeout=defer_after)
+        except TimeoutError:
+            await interaction.response.defer(thinking=True, ephemeral=not public)
+            deferred = True
+            reply = await task
     private = reply.private or not public
-    kwargs = {"embed": page_embed(reply, 0), "allowed_mentions": NO_PINGS}
-    view = reply_view(reply, 0, locale)
+    embed, view = rendered(reply, 0, locale)
+    kwargs: dict = {"embed": embed, "allowed_mentions": NO_PINGS}
     if view is not None:
         kwargs["view"] = view
     if not deferred:

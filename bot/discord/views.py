@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import discord
@@ -66,11 +67,8 @@ class PageButton(
         bot: QiBot = interaction.client  # type: ignore[assignment]
         reply = rebuild(bot, self.kind, self.arg, self.locale)
         page = min(self.page, len(reply.pages) - 1)
-        await interaction.response.edit_message(
-            embed=page_embed(reply, page),
-            view=reply_view(reply, page, self.locale),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        embed, view = rendered(reply, page, self.locale)
+        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
         bot.log_interaction(interaction, f"page:{self.kind}", "ok")
 
 
@@ -153,3 +151,25 @@ def reply_view(reply: Reply, page: int, locale: str) -> discord.ui.View | None:
         return None
     view.stop()
     return view
+
+
+RENDER_CACHE_SIZE = 512
+_rendered: OrderedDict[tuple[int, int, str], tuple[Reply, discord.Embed, discord.ui.View | None]] = OrderedDict()
+
+
+def rendered(reply: Reply, page: int, locale: str) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The embed and (stopped, stateless) view of one page, cached per reply object.
+
+    Replies are immutable and cached by the responder, so their Discord rendering can be reused; the
+    cache holds the reply itself, so an id is never reused while its entry lives.
+    """
+    key = (id(reply), page, locale)
+    hit = _rendered.get(key)
+    if hit is not None and hit[0] is reply:
+        _rendered.move_to_end(key)
+        return hit[1], hit[2]
+    embed, view = page_embed(reply, page), reply_view(reply, page, locale)
+    _rendered[key] = (reply, embed, view)
+    if len(_rendered) > RENDER_CACHE_SIZE:
+        _rendered.popitem(last=False)
+    return embed, view

@@ -60,8 +60,12 @@ class YamlSyntaxError(ValueError):
 def parse_yaml_text(text: str) -> ParsedYaml:
     """Parse one YAML document, keeping the node tree for line lookups."""
     try:
-        root = yaml.compose(text, Loader=KBLoader)
-        data = yaml.load(text, Loader=KBLoader) if root is not None else None
+        loader = KBLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

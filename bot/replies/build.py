@@ -93,11 +93,15 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
     lines.append(t.render("state.score", score=score_line(kb, j, t), scorer=kb.rubric.scorer))
     stated = j.stated_score
     if stated and (stated.end is not None or stated.start is not None):
-        lines.append(t.render(
-            "state.stated_score", scorer=kb.rubric.scorer, source=stated.source,
-            end=None if stated.end is None else _fmt_points(stated.end),
-            start=None if stated.start is None else _fmt_points(stated.start),
-        ))
+        lines.append(
+            t.render(
+                "state.stated_score",
+                scorer=kb.rubric.scorer,
+                source=stated.source,
+                end=None if stated.end is None else _fmt_points(stated.end),
+                start=None if stated.start is None else _fmt_points(stated.start),
+            )
+        )
 
     fields = []
     if not j.verdicts:

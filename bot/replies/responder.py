@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -27,11 +28,49 @@ def templates_for(locale: str) -> Templates:
     return Templates.load(locale.split("-")[0].lower() if locale else DEFAULT_LOCALE)
 
 
+REPLY_CACHE_SIZE = 512
+
+
 class Responder:
-    """Turns a command and its arguments into a :class:`Reply`."""
+    """Turns a command and its arguments into a :class:`Reply`.
+
+    Replies are pure functions of (snapshot version, ids, locale), so built replies are cached; a
+    reload brings a new version and with it fresh replies.
+    """
 
     def __init__(self, knowledge: Callable[[], KnowledgeBase]) -> None:
         self._knowledge = knowledge
+        self._cache: OrderedDict[tuple, Reply] = OrderedDict()
+
+    def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
+        """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
+        cache_key = (kb.version, kind, key, locale)
+        reply = self._cache.get(cache_key)
+        if reply is None:
+            t = templates_for(locale)
+            if kind == "state":
+                reply = build.state_reply(kb, key, t)
+            elif kind == "criterion":
+                reply = build.criterion_reply(kb, key, t)
+            elif kind == "compare":
+                reply = build.compare_reply(kb, key.split(","), t)
+            else:
+                reply = build.explain_reply(kb, key, t)
+            self._cache[cache_key] = reply
+            if len(self._cache) > REPLY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(cache_key)
+        return reply
+
+    def warm(self, locale: str = DEFAULT_LOCALE) -> int:
+        """Build every state and criterion reply ahead of the first request; returns how many."""
+        kb = self.kb
+        for jid in kb.jurisdictions:
+            self._built(kb, "state", jid, locale)
+        for cid in kb.criteria:
+            self._built(kb, "criterion", cid, locale)
+        return len(kb.jurisdictions) + len(kb.criteria)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -46,14 +85,14 @@ class Responder:
         found = kb.jurisdiction_index.resolve(query)
         if found.id is None:
             return build.not_found_reply(query, "jurisdiction", found.suggestions, t)
-        return build.state_reply(kb, found.id, t)
+        return self._built(kb, "state", found.id, locale)
 
     def criterion(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
         kb, t = self.kb, templates_for(locale)
         found = kb.criterion_index.resolve(query)
         if found.id is None:
             return build.not_found_reply(query, "criterion", found.suggestions, t)
-        return build.criterion_reply(kb, found.id, t)
+        return self._built(kb, "criterion", found.id, locale)
 
     def compare(self, queries: list[str], locale: str = DEFAULT_LOCALE) -> Reply:
         kb, t = self.kb, templates_for(locale)
@@ -69,14 +108,14 @@ class Responder:
         ids = list(dict.fromkeys(ids))
         if len(ids) < 2:
             return build.usage_reply(t, t.render("usage.compare_count"))
-        return build.compare_reply(kb, ids, t)
+        return self._built(kb, "compare", ",".join(ids), locale)
 
     def explain(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
         kb, t = self.kb, templates_for(locale)
         found = kb.glossary_index.resolve(query)
         if found.id is None:
             return build.not_found_reply(query, "term", found.suggestions, t)
-        return build.explain_reply(kb, found.id, t)
+        return self._built(kb, "explain", found.id, locale)
 
     def about(self, locale: str = DEFAULT_LOCALE) -> Reply:
         return build.about_reply(self.kb, templates_for(locale))

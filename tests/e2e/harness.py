@@ -56,9 +56,7 @@ class BotProcess:
     async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "bot",
-            *(args or ("run",)),
+            *(args if args and args[0].endswith(".py") else ("-m", "bot", *(args or ("run",)))),
             cwd=ROOT,
             env=env,
             stdout=asyncio.subprocess.PIPE,

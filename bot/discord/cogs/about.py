@@ -7,7 +7,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.respond import deliver
-from bot.replies.model import Reply
 
 
 class About(commands.Cog):
@@ -18,16 +17,15 @@ class About(commands.Cog):
     async def about(self, interaction: discord.Interaction) -> None:
         locale = str(interaction.locale)
 
-        async def build() -> Reply:
-            return self.bot.responder.about(locale)  # type: ignore[attr-defined]
-
+        reply = self.bot.responder.about(locale)  # type: ignore[attr-defined]
         await deliver(
             interaction,
-            build,
+            reply,
             public=False,
             defer_after=self.bot.settings.defer_after_seconds,  # type: ignore[attr-defined]
             locale=locale,
         )
+        self.bot.log_interaction(interaction, "about", "ok")  # type: ignore[attr-defined]
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -9,7 +9,6 @@ from discord.ext import commands
 from bot.discord.app import QiBotMixin
 from bot.discord.respond import deliver
 from bot.discord.transformers import Criterion, Jurisdiction, Term
-from bot.replies.model import Reply
 
 PUBLIC = "Show the reply to the channel (default) or only to you"
 
@@ -37,15 +36,11 @@ class Lookup(commands.Cog):
             public = False
             interaction.extras["outcome"] = "cooldown-private"
         locale = str(interaction.locale)
-
-        async def build() -> Reply:
-            return make(locale)
-
         reply = await deliver(
-            interaction, build, public=public, defer_after=self.bot.settings.defer_after_seconds, locale=locale
+            interaction, make(locale), public=public, defer_after=self.bot.settings.defer_after_seconds, locale=locale
         )
-        if reply.private:
-            interaction.extras.setdefault("outcome", reply.kind)
+        outcome = interaction.extras.get("outcome") or (reply.kind if reply.private else "ok")
+        self.bot.log_interaction(interaction, None, outcome)
 
     @app_commands.command(name="state", description="Where qualified immunity stands in a state, DC or New York City")
     @app_commands.describe(jurisdiction="A state, DC or NYC: name, postal code or abbreviation", public=PUBLIC)

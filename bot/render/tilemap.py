@@ -1,0 +1,308 @@
+"""A U.S. tile-grid map for ``/map [criterion]``, drawn with Pillow (no Discord imports).
+
+Every state and DC is one equal square on a 12 x 8 grid; New York City is a separate, labelled
+city inset. Each tile shows its postal code and its score or verdict word, so colour is never
+the only carrier of meaning.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.kb.schema import Jurisdiction, ReviewStatus, Verdict
+from bot.kb.scoring import total_score, verdict_of
+from bot.kb.snapshot import KnowledgeBase
+
+GRID_COLS = 12
+GRID_ROWS = 8
+
+# id -> (column, row), NPR-style tile grid: AK top-left, ME top-right, HI bottom-left, FL bottom.
+TILE_LAYOUT: dict[str, tuple[int, int]] = {
+    "ak": (0, 0), "me": (11, 0),
+    "wi": (6, 1), "vt": (10, 1), "nh": (11, 1),
+    "wa": (1, 2), "id": (2, 2), "mt": (3, 2), "nd": (4, 2), "mn": (5, 2), "il": (6, 2), "mi": (7, 2),
+    "ny": (9, 2), "ma": (10, 2),
+    "or": (1, 3), "nv": (2, 3), "wy": (3, 3), "sd": (4, 3), "ia": (5, 3), "in": (6, 3), "oh": (7, 3),
+    "pa": (8, 3), "nj": (9, 3), "ct": (10, 3), "ri": (11, 3),
+    "ca": (1, 4), "ut": (2, 4), "co": (3, 4), "ne": (4, 4), "mo": (5, 4), "ky": (6, 4), "wv": (7, 4),
+    "va": (8, 4), "md": (9, 4), "de": (10, 4),
+    "az": (2, 5), "nm": (3, 5), "ks": (4, 5), "ar": (5, 5), "tn": (6, 5), "nc": (7, 5), "sc": (8, 5),
+    "dc": (9, 5),
+    "ok": (4, 6), "la": (5, 6), "ms": (6, 6), "al": (7, 6), "ga": (8, 6),
+    "hi": (0, 7), "tx": (4, 7), "fl": (9, 7),
+}  # fmt: skip
+
+CITY_INSETS: tuple[str, ...] = ("nyc",)
+
+# Canvas geometry (pixels).
+WIDTH, HEIGHT = 1200, 800
+PITCH = 86  # grid cell size, tile plus gap
+TILE = 80
+GRID_X = (WIDTH - GRID_COLS * PITCH) // 2
+GRID_Y = 100
+CITY_TILE = 72
+_CITY_BOX = (GRID_X + 10 * PITCH + 6, GRID_Y + 6 * PITCH + 3, GRID_X + 12 * PITCH - 3, GRID_Y + 8 * PITCH - 3)
+_LEGEND_BOX = (GRID_X + PITCH + 3, GRID_Y + 3, GRID_X + 6 * PITCH - 9, GRID_Y + 2 * PITCH - 9)
+
+BACKGROUND = "#FFFFFF"
+INK = "#1A1A1A"
+LIGHT_INK = "#FFFFFF"
+GREY = "#BBBBBB"
+
+# Category key -> (legend name, fill colour). Scores: viridis ramp; verdicts: Okabe-Ito.
+SCORE_CATEGORIES: dict[str, tuple[str, str]] = {
+    "s0": ("0", "#440154"),
+    "s1": ("0.5-2", "#3B528B"),
+    "s2": ("2.5-4", "#21918C"),
+    "s3": ("4.5-6", "#5EC962"),
+    "s4": ("6.5-9", "#FDE725"),
+    "none": ("Not scored (n/s)", GREY),
+}
+VERDICT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "yes": ("Yes", "#0072B2"),
+    "partial": ("Partial", "#E69F00"),
+    "no": ("No", "#CC79A7"),
+    "unknown": ("Unknown", GREY),
+}
+PALETTE: dict[str, str] = {k: colour for k, (_, colour) in {**SCORE_CATEGORIES, **VERDICT_CATEGORIES}.items()}
+TOP_CATEGORY_ORDER = ("s4", "s3", "s2", "s1", "s0", "none", "yes", "partial", "no", "unknown")
+ALT_TEXT_LIMIT = 1024
+CACHE_SIZE = 32
+
+
+class Tile(NamedTuple):
+    """One jurisdiction's tile: its colour category and its two-line label ("CA" / "2/4·1/5")."""
+
+    category: str
+    label: str
+
+
+class LegendEntry(NamedTuple):
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything a map says, independent of how it is drawn."""
+
+    title: str
+    subtitle: str
+    criterion_id: str | None
+    tiles: dict[str, Tile]
+    legend: tuple[LegendEntry, ...]
+    legend_title: str
+    legend_note: str
+    alt_text: str
+    summary_lines: tuple[str, ...]
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def score_bin(total: float) -> str:
+    """The score category of a total out of 9."""
+    if total <= 0:
+        return "s0"
+    return "s1" if total <= 2 else "s2" if total <= 4 else "s3" if total <= 6 else "s4"
+
+
+def _score_tile(kb: KnowledgeBase, j: Jurisdiction) -> Tile:
+    end, start = total_score(j, kb.rubric)
+    if not (end.known or start.known):
+        word = "n/r" if j.review.status is ReviewStatus.NOT_REVIEWED else "n/s"
+        return Tile("none", f"{j.postal}\n{word}")
+    value = f"{_points(end.points)}/{end.out_of}·{_points(start.points)}/{start.out_of}"
+    return Tile(score_bin(end.points + start.points), f"{j.postal}\n{value}")
+
+
+def _verdict_tile(j: Jurisdiction, criterion_id: str) -> Tile:
+    verdict = verdict_of(j, criterion_id)
+    if verdict is Verdict.UNKNOWN and j.review.status is ReviewStatus.NOT_REVIEWED:
+        return Tile("unknown", f"{j.postal}\nn/r")
+    return Tile(verdict.value, f"{j.postal}\n{verdict.value.capitalize()}")
+
+
+def _alt_text(intro: str, groups: dict[str, list[Jurisdiction]], names: dict[str, str]) -> str:
+    counts = "; ".join(f"{names[k]}: {len(js)}" for k, js in groups.items())
+    text = f"{intro} Jurisdictions per category: {counts}."
+    top = next((k for k in TOP_CATEGORY_ORDER if groups.get(k)), None)
+    if top is not None:
+        members = groups[top]
+        for label in (", ".join(j.name for j in members), ", ".join(j.postal for j in members)):
+            candidate = f"{text} In the top category ({names[top]}): {label}."
+            if len(candidate) <= ALT_TEXT_LIMIT:
+                return candidate
+    return text[: ALT_TEXT_LIMIT - 1] + "…" if len(text) > ALT_TEXT_LIMIT else text
+
+
+def map_data(kb: KnowledgeBase, criterion_id: str | None = None) -> MapData:
+    """Categorise every mapped jurisdiction by total score, or by one criterion's verdict."""
+    ids = [*TILE_LAYOUT, *CITY_INSETS]
+    js = [kb.jurisdictions[i] for i in ids if i in kb.jurisdictions]
+    scorer = kb.rubric.scorer
+    if criterion_id is None:
+        categories = SCORE_CATEGORIES
+        tiles = {j.id: _score_tile(kb, j) for j in js}
+        title = "Qualified immunity: total score by state"
+        n_end, n_start = len(kb.criteria_in("end")), len(kb.criteria_in("start"))
+        out_of = n_end + n_start
+        subtitle = (
+            f"Colour: end + start points out of {out_of} ({scorer} rubric). "
+            f"Label: end points/{n_end} · start points/{n_start}."
+        )
+        intro = f"Tile map of the 50 states, DC and New York City coloured by total {scorer} score out of {out_of}."
+        legend_title, note = f"Total points (of {out_of})", "n/s = no known verdicts yet; n/r = not reviewed"
+    else:
+        criterion = kb.criteria.get(criterion_id)
+        if criterion is None:
+            raise KeyError(f"unknown criterion: {criterion_id}")
+        categories = VERDICT_CATEGORIES
+        tiles = {j.id: _verdict_tile(j, criterion_id) for j in js}
+        group = next((g.label for g in kb.rubric.groups if g.id == criterion.group), criterion.group)
+        title = f"Qualified immunity: {criterion.label}"
+        subtitle = f"Verdict per jurisdiction on this {group} criterion ({scorer} rubric)."
+        intro = f"Tile map of the 50 states, DC and New York City coloured by the verdict on '{criterion.label}'."
+        legend_title, note = "Verdict", "A missing verdict counts as unknown; n/r = not reviewed"
+    for missing in (i for i in ids if i not in kb.jurisdictions):
+        tiles[missing] = Tile("none" if criterion_id is None else "unknown", f"{missing.upper()}\nn/r")
+    names = {k: name for k, (name, _) in categories.items()}
+    order = [k for k in TOP_CATEGORY_ORDER if k in categories]
+    by_code = sorted(js, key=lambda j: j.postal)
+    groups = {k: [j for j in by_code if tiles[j.id].category == k] for k in order}
+    summary = tuple(f"{names[k]} ({len(g)}): {', '.join(j.postal for j in g) or '-'}" for k, g in groups.items())
+    return MapData(
+        title=title,
+        subtitle=subtitle,
+        criterion_id=criterion_id,
+        tiles=tiles,
+        legend=tuple(LegendEntry(k, names[k]) for k in order),
+        legend_title=legend_title,
+        legend_note=note,
+        alt_text=_alt_text(intro, groups, names),
+        summary_lines=(subtitle, *summary),
+    )
+
+
+def tile_box(jid: str) -> tuple[int, int, int, int]:
+    """The (x0, y0, x1, y1) pixel box of a jurisdiction's tile, city insets included."""
+    if jid in CITY_INSETS:
+        x0 = (_CITY_BOX[0] + _CITY_BOX[2] - CITY_TILE) // 2 + CITY_INSETS.index(jid) * (CITY_TILE + 8)
+        y0 = _CITY_BOX[1] + 36
+        return x0, y0, x0 + CITY_TILE, y0 + CITY_TILE
+    col, row = TILE_LAYOUT[jid]
+    x0, y0 = GRID_X + col * PITCH, GRID_Y + row * PITCH
+    return x0, y0, x0 + TILE, y0 + TILE
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio between two #RRGGBB colours."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_colour(fill: str) -> str:
+    """Dark or light ink, whichever contrasts more with the fill."""
+    return INK if contrast(INK, fill) >= contrast(LIGHT_INK, fill) else LIGHT_INK
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def _fit_font(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> ImageFont.FreeTypeFont:
+    while size > 10 and draw.textlength(text, font=_font(size)) > width:
+        size -= 1
+    return _font(size)
+
+
+def _draw_tile(draw: ImageDraw.ImageDraw, jid: str, tile: Tile) -> None:
+    x0, y0, x1, y1 = box = tile_box(jid)
+    fill = PALETTE[tile.category]
+    draw.rectangle(box, fill=fill)
+    ink = text_colour(fill)
+    code, _, value = tile.label.partition("\n")
+    inner = x1 - x0 - 12
+    cx, h = (x0 + x1) / 2, y1 - y0
+    draw.text((cx, y0 + h * 0.38), code, fill=ink, font=_fit_font(draw, code, int(h * 0.36), inner), anchor="mm")
+    draw.text((cx, y0 + h * 0.74), value, fill=ink, font=_fit_font(draw, value, int(h * 0.2), inner), anchor="mm")
+
+
+def render_png(data: MapData) -> bytes:
+    """Draw the map as a PNG (in memory)."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.text((WIDTH / 2, 34), data.title, fill=INK, font=_fit_font(draw, data.title, 34, WIDTH - 40), anchor="mm")
+    draw.text(
+        (WIDTH / 2, 72), data.subtitle, fill=INK, font=_fit_font(draw, data.subtitle, 19, WIDTH - 40), anchor="mm"
+    )
+    for jid, tile in data.tiles.items():
+        _draw_tile(draw, jid, tile)
+
+    lx0, ly0, lx1, ly1 = _LEGEND_BOX
+    draw.rectangle(_LEGEND_BOX, outline="#888888", width=1)
+    draw.text((lx0 + 12, ly0 + 10), data.legend_title, fill=INK, font=_font(18))
+    note_font = _fit_font(draw, data.legend_note, 14, lx1 - lx0 - 24)
+    draw.text((lx0 + 12, ly1 - 10), data.legend_note, fill=INK, font=note_font, anchor="ls")
+    per_col = 3
+    col_w = (lx1 - lx0 - 24) // 2
+    for i, entry in enumerate(data.legend):
+        x = lx0 + 12 + (i // per_col) * col_w
+        y = ly0 + 38 + (i % per_col) * 32
+        draw.rectangle((x, y, x + 24, y + 24), fill=PALETTE[entry.key], outline="#555555")
+        name_font = _fit_font(draw, entry.name, 17, col_w - 40)
+        draw.text((x + 32, y + 12), entry.name, fill=INK, font=name_font, anchor="lm")
+
+    draw.rectangle(_CITY_BOX, outline="#888888", width=1)
+    draw.text(
+        ((_CITY_BOX[0] + _CITY_BOX[2]) / 2, _CITY_BOX[1] + 14), "City inset", fill=INK, font=_font(17), anchor="mm"
+    )
+    for jid in CITY_INSETS:
+        x0, _, x1, y1 = tile_box(jid)
+        draw.text(((x0 + x1) / 2, y1 + 16), "New York City", fill=INK, font=_font(15), anchor="mm")
+
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+_cache: OrderedDict[tuple[str, str | None], tuple[bytes, MapData]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached render."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def render_map(kb: KnowledgeBase, criterion_id: str | None = None) -> tuple[bytes, MapData]:
+    """The PNG and its data, cached (LRU) by knowledge-base version and criterion."""
+    key = (kb.version, criterion_id)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    data = map_data(kb, criterion_id)
+    result = (render_png(data), data)
+    with _cache_lock:
+        result = _cache.setdefault(key, result)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result

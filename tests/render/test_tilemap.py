@@ -1,0 +1,157 @@
+"""The tile-map renderer: layout, colours read back from the PNG, labels, alt text and caching."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from bot.kb.loader import DEFAULT_ROOT, load_knowledge
+from bot.kb.schema import Jurisdiction
+from bot.kb.snapshot import KnowledgeBase
+from bot.kb.us import JURISDICTIONS
+from bot.render import tilemap
+from bot.render.tilemap import (
+    CITY_INSETS,
+    GRID_COLS,
+    GRID_ROWS,
+    HEIGHT,
+    PALETTE,
+    TILE_LAYOUT,
+    WIDTH,
+    clear_cache,
+    contrast,
+    map_data,
+    render_map,
+    render_png,
+    text_colour,
+    tile_box,
+)
+
+CRITERIA = [c.id for c in load_knowledge(DEFAULT_ROOT).rubric.criteria]
+VERDICT_WORDS = {"yes": "Yes", "partial": "Partial", "no": "No", "unknown": "Unknown"}
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _expected(kb: KnowledgeBase, j: Jurisdiction, criterion_id: str | None) -> tuple[str, str]:
+    """(category, value word) worked out from the raw verdicts, without the scoring helpers."""
+    if criterion_id is not None:
+        entry = j.verdicts.get(criterion_id)
+        verdict = entry.verdict.value if entry else "unknown"
+        return verdict, VERDICT_WORDS[verdict]
+    points = {"end": [], "start": []}
+    for c in kb.rubric.criteria:
+        entry = j.verdicts.get(c.id)
+        if entry and entry.verdict.value != "unknown":
+            points[c.group].append({"yes": 1.0, "partial": 0.5, "no": 0.0}[entry.verdict.value])
+    if not points["end"] and not points["start"]:
+        return "none", "n/s"
+    end, start = sum(points["end"]), sum(points["start"])
+    n_end = sum(c.group == "end" for c in kb.rubric.criteria)
+    n_start = len(kb.rubric.criteria) - n_end
+    total = end + start
+    category = "s0" if total == 0 else "s1" if total <= 2 else "s2" if total <= 4 else "s3" if total <= 6 else "s4"
+    return category, f"{end:g}/{n_end}·{start:g}/{n_start}"
+
+
+def test_layout_covers_states_and_dc_once_within_grid() -> None:
+    expected = {jid for jid, (_, kind, _) in JURISDICTIONS.items() if kind != "city"}
+    assert set(TILE_LAYOUT) == expected
+    assert len(TILE_LAYOUT) == 51
+    cells = list(TILE_LAYOUT.values())
+    assert len(set(cells)) == len(cells)
+    assert all(0 <= col < GRID_COLS and 0 <= row < GRID_ROWS for col, row in cells)
+    assert TILE_LAYOUT["ak"] == (0, 0)
+    assert TILE_LAYOUT["me"] == (GRID_COLS - 1, 0)
+    assert TILE_LAYOUT["hi"][1] == GRID_ROWS - 1
+    assert TILE_LAYOUT["fl"][1] == GRID_ROWS - 1
+
+
+def test_tile_boxes_are_on_canvas_and_do_not_overlap() -> None:
+    boxes = {jid: tile_box(jid) for jid in [*TILE_LAYOUT, *CITY_INSETS]}
+    assert set(CITY_INSETS) == {jid for jid, (_, kind, _) in JURISDICTIONS.items() if kind == "city"}
+    for x0, y0, x1, y1 in boxes.values():
+        assert 0 <= x0 < x1 <= WIDTH
+        assert 0 <= y0 < y1 <= HEIGHT
+    items = list(boxes.items())
+    for i, (a, (ax0, ay0, ax1, ay1)) in enumerate(items):
+        for b, (bx0, by0, bx1, by1) in items[i + 1 :]:
+            assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, (a, b)
+
+
+def test_palette_is_distinct_with_grey_unknown_and_readable_text() -> None:
+    scores = [PALETTE[k] for k in ("s0", "s1", "s2", "s3", "s4", "none")]
+    verdicts = [PALETTE[k] for k in ("yes", "partial", "no", "unknown")]
+    assert len(set(scores)) == len(scores)
+    assert len(set(verdicts)) == len(verdicts)
+    for key in ("unknown", "none"):
+        r, g, b = _rgb(PALETTE[key])
+        assert r == g == b
+    for colour in PALETTE.values():
+        assert contrast(text_colour(colour), colour) >= 4.5, colour
+
+
+@pytest.mark.parametrize("criterion_id", [None, *CRITERIA])
+def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, criterion_id: str | None) -> None:
+    png, data = render_map(kb, criterion_id)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size == (WIDTH, HEIGHT)
+    image = image.convert("RGB")
+
+    expected_counts: dict[str, int] = {}
+    for jid in [*TILE_LAYOUT, *CITY_INSETS]:
+        j = kb.jurisdictions[jid]
+        category, word = _expected(kb, j, criterion_id)
+        expected_counts[category] = expected_counts.get(category, 0) + 1
+        x0, y0, x1, y1 = tile_box(jid)
+        for point in ((x0 + 3, y0 + 3), (x1 - 4, y1 - 4), (x0 + 3, (y0 + y1) // 2)):
+            assert image.getpixel(point) == _rgb(PALETTE[category]), (jid, point)
+        label = data.tiles[jid].label
+        assert j.postal in label
+        assert label == f"{j.postal}\n{word}"
+
+    assert len(data.alt_text) <= 1024
+    counts_text = re.search(r"per category: (.*?)\.(?: |$)", data.alt_text).group(1)
+    counts = dict(part.rsplit(": ", 1) for part in counts_text.split("; "))
+    names = {entry.key: entry.name for entry in data.legend}
+    assert counts == {names[k]: str(expected_counts.get(k, 0)) for k in names}
+    top = next(k for k in ("s4", "s3", "s2", "s1", "s0", "none", "yes", "partial", "no", "unknown") if k in names)
+    if expected_counts.get(top):
+        members = [
+            kb.jurisdictions[jid] for jid in data.tiles if _expected(kb, kb.jurisdictions[jid], criterion_id)[0] == top
+        ]
+        assert all(j.name in data.alt_text for j in members)
+    assert sum(expected_counts.values()) == 52
+    assert any(line.startswith(f"{names[k]} ({n})") for k, n in expected_counts.items() for line in data.summary_lines)
+
+
+def test_unknown_criterion_is_an_error(kb: KnowledgeBase) -> None:
+    with pytest.raises(KeyError):
+        map_data(kb, "no-such-criterion")
+
+
+def test_cache_returns_identical_bytes_per_version(kb: KnowledgeBase) -> None:
+    clear_cache()
+    first, data = render_map(kb, "attorney-fees")
+    again, data_again = render_map(kb, "attorney-fees")
+    assert again is first
+    assert data_again is data
+    assert render_map(kb)[0] is not first
+    other = dataclasses.replace(kb, version=kb.version + "-other")
+    fresh, _ = render_map(other, "attorney-fees")
+    assert fresh is not first
+    assert fresh == render_png(map_data(kb, "attorney-fees"))
+
+
+def test_module_does_not_import_discord() -> None:
+    code = f"import sys, {tilemap.__name__}; assert not [m for m in sys.modules if m.split('.')[0] == 'discord']"
+    subprocess.run([sys.executable, "-c", code], check=True)
