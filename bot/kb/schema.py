@@ -116,6 +116,36 @@ class FactTopic(StrEnum):
     OTHER = "other"
 
 
+Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+
+
+class VerdictText(Strict):
+    """A moderator-supplied translation of a verdict's reason."""
+
+    reason: Reason
+
+
+class CriterionText(Strict):
+    """A translation of a criterion's wording."""
+
+    label: Name | None = None
+    short: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    standard: Summary | None = None
+
+
+class GlossaryText(Strict):
+    """A translation of a glossary entry."""
+
+    term: Name | None = None
+    text: Summary | None = None
+
+
+class JurisdictionText(Strict):
+    """A translation of a jurisdiction's summary."""
+
+    summary: Summary | None = None
+
+
 class SourceRef(Strict):
     """A source URL with an optional exact quote."""
 
@@ -135,6 +165,7 @@ class CriterionVerdict(Strict):
     verified_on: VerifiedOn
     confidence: Confidence
     scored_by: ScoredBy
+    i18n: dict[Lang, VerdictText] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _points_match_verdict(self) -> CriterionVerdict:
@@ -206,6 +237,7 @@ class Jurisdiction(Strict):
     verdicts: dict[Slug, CriterionVerdict] = Field(default_factory=dict)
     facts: list[Fact] = Field(default_factory=list, max_length=25)
     other_laws: list[Law] = Field(default_factory=list, max_length=15)
+    i18n: dict[Lang, JurisdictionText] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _summary_sourced(self) -> Jurisdiction:
@@ -230,6 +262,7 @@ class Criterion(Strict):
     aliases: list[Alias] = Field(default_factory=list, max_length=20)
     standard: Summary
     source: SourceRef
+    i18n: dict[Lang, CriterionText] = Field(default_factory=dict)
 
 
 class Rubric(Strict):
@@ -252,6 +285,7 @@ class GlossaryEntry(Strict):
     text: Summary
     quote: Quote | None = None
     source: SourceRef
+    i18n: dict[Lang, GlossaryText] = Field(default_factory=dict)
 
 
 class Glossary(Strict):

@@ -20,6 +20,12 @@ COMPARE_REASON = 280
 VERDICT_ORDER = (Verdict.YES, Verdict.PARTIAL, Verdict.NO, Verdict.UNKNOWN)
 
 
+def tr(obj: object, field: str, t: Templates) -> str:
+    """A field in the reply's language where a moderator supplied a translation, else the original."""
+    local = getattr(obj, "i18n", {}).get(t.locale)
+    return getattr(local, field, None) or getattr(obj, field)
+
+
 def _fmt_points(value: float) -> str:
     return f"{value:g}"
 
@@ -74,7 +80,7 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
     """A jurisdiction's headline law, score, one field per criterion, and current-law facts."""
     j = kb.jurisdictions[jid]
     law = j.headline_law
-    lines = [j.summary]
+    lines = [tr(j, "summary", t)]
     if law:
         lines.append(
             t.render(
@@ -115,12 +121,13 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
     for criterion in kb.rubric.criteria if j.verdicts else ():
         v = j.verdicts.get(criterion.id)
         mark, word = _verdict_words(v.verdict if v else Verdict.UNKNOWN, t)
-        name = t.render("state.criterion_name", mark=mark, verdict=word, label=criterion.label)
+        name = t.render("state.criterion_name", mark=mark, verdict=word, label=tr(criterion, "label", t))
         if v is None:
             value = t.render("state.unreviewed_value")
         else:
-            quote = clip(v.quote, 1024 - len(v.reason) - 160) if v.quote else None
-            value = t.render("state.criterion_value", reason=v.reason, quote=quote, **_evidence(v, t))
+            reason = tr(v, "reason", t)
+            quote = clip(v.quote, 1024 - len(reason) - 160) if v.quote else None
+            value = t.render("state.criterion_value", reason=reason, quote=quote, **_evidence(v, t))
         fields.append(Field(name, value))
     if j.facts:
         fact_lines = [t.render("state.fact_line", text=f.text, source=f.source) for f in j.facts]
@@ -159,7 +166,7 @@ def _criterion_line(j: Jurisdiction, v: CriterionVerdict | None, t: Templates) -
             text=t.render("state.unreviewed_value"),
             source=j.summary_source or "",
         )
-    text = f"“{clip(v.quote, CRITERION_LINE_TEXT)}”" if v.quote else clip(v.reason, CRITERION_LINE_TEXT)
+    text = f"“{clip(v.quote, CRITERION_LINE_TEXT)}”" if v.quote else clip(tr(v, "reason", t), CRITERION_LINE_TEXT)
     return t.render("criterion.line", name=j.name, law_note=law_note, text=text, source=v.source)
 
 
@@ -197,7 +204,7 @@ def criterion_reply(kb: KnowledgeBase, cid: str, t: Templates) -> Reply:
 
     description = t.render(
         "criterion.description",
-        standard=c.standard,
+        standard=tr(c, "standard", t),
         quote=c.source.quote or "",
         source=c.source.url,
         counts=t.render("criterion.counts", counts=counts),
@@ -206,7 +213,9 @@ def criterion_reply(kb: KnowledgeBase, cid: str, t: Templates) -> Reply:
     footer = t.render("criterion.footer", scorer=kb.rubric.scorer, verified=verified_range(dates) or "-")
     return Reply(
         kind="criterion",
-        pages=paginate(t.render("criterion.title", label=c.label), description, fields, footer, fields_per_page=4),
+        pages=paginate(
+            t.render("criterion.title", label=tr(c, "label", t)), description, fields, footer, fields_per_page=4
+        ),
         links=_links([(t.render("links.standard"), c.source.url)]),
         meta={"criterion": cid},
     )
@@ -229,9 +238,9 @@ def compare_reply(kb: KnowledgeBase, jids: list[str], t: Templates) -> Reply:
         for j in js:
             v = j.verdicts.get(c.id)
             mark, word = _verdict_words(v.verdict if v else Verdict.UNKNOWN, t)
-            reason = clip(v.reason, reason_room) if v else t.render("state.unreviewed_value")
+            reason = clip(tr(v, "reason", t), reason_room) if v else t.render("state.unreviewed_value")
             cells.append(t.render("compare.cell", name=j.name, mark=mark, verdict=word, reason=reason))
-        fields.append(Field(t.render("compare.field_name", label=c.label), "\n".join(cells)))
+        fields.append(Field(t.render("compare.field_name", label=tr(c, "label", t)), "\n".join(cells)))
     dates = [v.verified_on for j in js for v in j.verdicts.values()]
     footer = t.render("compare.footer", scorer=kb.rubric.scorer, verified=verified_range(dates) or "-")
     title = t.render("compare.title", names=" · ".join(j.name for j in js))
@@ -246,7 +255,7 @@ def compare_reply(kb: KnowledgeBase, jids: list[str], t: Templates) -> Reply:
 def explain_reply(kb: KnowledgeBase, term_id: str, t: Templates) -> Reply:
     """A glossary entry with its source."""
     e = kb.glossary[term_id]
-    body = t.render("explain.body", text=e.text, quote=e.quote, cite=e.source.quote)
+    body = t.render("explain.body", text=tr(e, "text", t), quote=e.quote, cite=e.source.quote)
     footer = t.render(
         "explain.footer",
         verified=e.source.verified_on.isoformat() if e.source.verified_on else "-",
@@ -254,7 +263,7 @@ def explain_reply(kb: KnowledgeBase, term_id: str, t: Templates) -> Reply:
     )
     return Reply(
         kind="explain",
-        pages=paginate(t.render("explain.title", term=e.term), body, [], footer),
+        pages=paginate(t.render("explain.title", term=tr(e, "term", t)), body, [], footer),
         links=_links([(t.render("links.source", n=1), e.source.url)]),
         meta={"term": term_id},
     )
