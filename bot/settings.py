@@ -41,6 +41,7 @@ class Settings(BaseModel):
     public_cooldown_seconds: float = Field(default=30.0, gt=0)
     defer_after_seconds: float = Field(default=1.5, gt=0, lt=3)
     change_channel_id: int | None = None
+    watch_seconds: float = Field(default=0.0, ge=0)  # poll knowledge/ for changed files; 0 = off
     # Where discord.py connects; only tests and local fakes change these.
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None

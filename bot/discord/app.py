@@ -20,7 +20,7 @@ from bot.store import Store
 log = logging.getLogger("qibot.discord")
 interactions_log = logging.getLogger("qibot.interactions")
 
-EXTENSIONS = ("bot.discord.cogs.lookup", "bot.discord.cogs.about")
+EXTENSIONS = ("bot.discord.cogs.lookup", "bot.discord.cogs.about", "bot.discord.cogs.moderation")
 
 
 def bot_class(settings: Settings) -> type[commands.Bot]:
@@ -55,6 +55,7 @@ class QiBotMixin:
             tree_cls=QiTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            max_messages=None,  # no message cache: the bot never reads past messages
             guild_ready_timeout=float(kwargs.pop("guild_ready_timeout", 1.0)),
             **kwargs,
         )

@@ -10,9 +10,10 @@ import discord
 import yarl
 
 from bot.kb.issues import KnowledgeBaseInvalid, Severity
+from bot.kb.live import LiveKnowledge
 from bot.kb.loader import load_knowledge
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import Store, StoreUnavailable
+from bot.store import Store
 
 log = logging.getLogger("qibot")
 
@@ -36,13 +37,9 @@ async def start(settings: Settings) -> int:
         for issue in errors[:20]:
             print(f"  {issue}", file=sys.stderr)
         return 1
-    try:
-        store = await Store.open(settings.sqlalchemy_url)
-    except StoreUnavailable as exc:
-        print(f"qibot: cannot open the database: {exc}", file=sys.stderr)
-        return 1
+    store = await Store.open_degraded(settings.sqlalchemy_url)
     point_at(settings)
-    bot = make_bot(settings, lambda: kb, store)
+    bot = make_bot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,24 +74,35 @@ def parse_model(model: type[Model], file: str, text: str) -> tuple[Model | None,
         return None, parsed, issues_from_validation(file, parsed, exc)
 
 
+def _rel(path: Path, root: Path) -> str:
+    return str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+
+
 def _read(path: Path, root: Path) -> tuple[str, str | None, list[Issue]]:
-    rel = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+    rel = _rel(path, root)
     try:
         return rel, path.read_text(encoding="utf-8"), []
     except (OSError, UnicodeDecodeError) as exc:
         return rel, None, [Issue(file=rel, message=f"cannot read the file: {exc}")]
 
 
-def collect(root: Path) -> tuple[KnowledgeBase | None, list[Issue]]:
-    """Load and check everything under ``root``; return the snapshot (None on errors) and all findings."""
+def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
+    """Load and check everything under ``root``; return the snapshot (None on errors) and all findings.
+
+    ``overrides`` maps file paths to replacement text, to validate an edit before it is written.
+    """
     root = root.resolve()
+    overrides = {Path(p).resolve(): text for p, text in (overrides or {}).items()}
     issues: list[Issue] = []
     digest = hashlib.sha256()
     if not root.is_dir():
         return None, [Issue(file=str(root), message="knowledge folder not found", hint="pass the path to knowledge/")]
 
     def load_one(model: type[Model], path: Path) -> tuple[Model | None, ParsedYaml | None, str]:
-        rel, text, read_issues = _read(path, root)
+        if path.resolve() in overrides:
+            rel, text, read_issues = _rel(path, root), overrides[path.resolve()], []
+        else:
+            rel, text, read_issues = _read(path, root)
         issues.extend(read_issues)
         if text is None:
             return None, None, rel

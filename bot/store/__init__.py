@@ -1,5 +1,5 @@
 """Bot state (reports, edit history, schedules, subscriptions) behind one small async store."""
 
-from bot.store.store import Store, StoreUnavailable
+from bot.store.store import Store, StoreConflict, StoreUnavailable
 
-__all__ = ["Store", "StoreUnavailable"]
+__all__ = ["Store", "StoreConflict", "StoreUnavailable"]

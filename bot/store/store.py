@@ -1,12 +1,18 @@
-"""The store: every read and write of bot state goes through this class (SQLAlchemy 2 async)."""
+"""The store: every read and write of bot state goes through this class (SQLAlchemy 2 async).
+
+Embedded SQLite by default; PostgreSQL through DATABASE_URL for several processes (shards).
+The schema is managed by Alembic migrations, applied on open under a PostgreSQL advisory lock.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -16,9 +22,26 @@ from bot.store import tables
 
 log = logging.getLogger(__name__)
 
+HEAD_REVISION = "0001"  # the newest file in migrations/versions (a test keeps them in step)
+MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 72_0242_001
+
 
 class StoreUnavailable(Exception):
     """The database cannot be reached or refused the operation; nothing was written."""
+
+
+class StoreConflict(Exception):
+    """The operation conflicts with the current state (e.g. a report already closed)."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
 @dataclass(frozen=True)
@@ -35,41 +58,108 @@ class Report:
     note: str
     kb_version: str
     status: str
+    resolved_by: int | None = None
+    resolution: str | None = None
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+@dataclass(frozen=True)
+class Change:
+    """One accepted knowledge-base edit (or revert), with the entry before and after."""
+
+    id: int
+    created_at: dt.datetime
+    user_id: int
+    guild_id: int | None
+    jurisdiction: str
+    criterion: str
+    action: str
+    before: dict | None
+    after: dict | None
+    file_sha_before: str
+    file_sha_after: str
+    reverts_id: int | None
+
+
+def _upgrade(sync_connection: sa.Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = sync_connection
+    command.upgrade(config, "head")
+
+
+def _current_revision(sync_connection: sa.Connection) -> str | None:
+    if not sa.inspect(sync_connection).has_table("alembic_version"):
+        return None
+    return sync_connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 class Store:
-    """Async access to bot state on embedded SQLite (default) or PostgreSQL (DATABASE_URL)."""
+    """Async access to bot state."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.ready = False  # schema checked; until then every operation first tries to migrate
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @classmethod
     async def open(cls, url: str) -> Store:
-        """Connect and make sure the schema exists."""
-        kwargs = {"pool_pre_ping": True}
+        """Connect and bring the schema up to date (Alembic)."""
+        kwargs: dict = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 10}
+        else:
+            kwargs.update(pool_size=5, max_overflow=10, pool_timeout=5)
         store = cls(create_async_engine(url, **kwargs))
-        async with store._begin() as conn:
-            await conn.run_sync(tables.metadata.create_all)
+        await store.migrate()
         return store
+
+    @classmethod
+    async def open_degraded(cls, url: str) -> Store:
+        """Like :meth:`open`, but a database that is down does not stop the bot: lookups keep working,
+        and each store operation retries the connection and fails with StoreUnavailable until it is back."""
+        try:
+            return await cls.open(url)
+        except StoreUnavailable:
+            log.error("store: database unavailable at start; running without it until it comes back")
+            kwargs: dict = {"pool_pre_ping": True}
+            if not url.startswith("sqlite"):
+                kwargs.update(pool_size=5, max_overflow=10, pool_timeout=5)
+            return cls(create_async_engine(url, **kwargs))
+
+    async def migrate(self) -> None:
+        """Apply pending migrations; several processes starting at once take turns (advisory lock)."""
+        async with self._begin(migrating=True) as conn:
+            if self.dialect == "postgresql":
+                await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            if await conn.run_sync(_current_revision) != HEAD_REVISION:
+                log.info("store: applying migrations up to %s", HEAD_REVISION)
+                await conn.run_sync(_upgrade)
+        self.ready = True
 
     async def close(self) -> None:
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def _begin(self) -> AsyncIterator[AsyncConnection]:
+    async def _begin(self, migrating: bool = False) -> AsyncIterator[AsyncConnection]:
         """A transaction; database failures become :class:`StoreUnavailable`."""
+        if not self.ready and not migrating:
+            await self.migrate()
         try:
             async with self.engine.begin() as conn:
                 yield conn
-        except (OperationalError, DBAPIError, OSError) as exc:
-            log.error("store: database error: %s", exc)
+        except (OperationalError, DBAPIError, OSError, TimeoutError) as exc:
+            log.error("store: database error: %s", str(exc).splitlines()[0][:300])
             raise StoreUnavailable(str(exc).splitlines()[0][:200]) from exc
+
+    transaction = _begin
+
+    # ----------------------------------------------------------------- reports
 
     async def add_report(
         self,
@@ -106,4 +196,126 @@ class Store:
         async with self._begin() as conn:
             rows = (await conn.execute(query)).mappings().all()
         fields = Report.__dataclass_fields__
-        return [Report(**{k: v for k, v in row.items() if k in fields}) for row in rows]
+        return [
+            Report(**{k: aware(v) if k == "created_at" else v for k, v in row.items() if k in fields}) for row in rows
+        ]
+
+    async def close_report(self, report_id: int, *, status: str, by: int, note: str) -> Report:
+        """Resolve or dismiss an open report; raises StoreConflict if it is not open."""
+        if status not in ("resolved", "dismissed"):
+            raise ValueError(status)
+        async with self._begin() as conn:
+            result = await conn.execute(
+                sa.update(tables.reports)
+                .where(tables.reports.c.id == report_id, tables.reports.c.status == "open")
+                .values(status=status, resolved_by=by, resolved_at=utcnow(), resolution=note[:1000])
+            )
+            if result.rowcount != 1:
+                raise StoreConflict(f"report #{report_id} is not open (or does not exist)")
+            row = (
+                (await conn.execute(sa.select(tables.reports).where(tables.reports.c.id == report_id))).mappings().one()
+            )
+        fields = Report.__dataclass_fields__
+        return Report(**{k: aware(v) if k == "created_at" else v for k, v in row.items() if k in fields})
+
+    # ----------------------------------------------------------------- knowledge-base history
+
+    async def record_change(
+        self,
+        conn: AsyncConnection,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        jurisdiction: str,
+        criterion: str,
+        action: str,
+        before: dict | None,
+        after: dict | None,
+        file_sha_before: str,
+        file_sha_after: str,
+        reverts_id: int | None = None,
+    ) -> int:
+        """Insert a history row inside the caller's transaction (so file write and history commit together)."""
+        result = await conn.execute(
+            sa.insert(tables.kb_changes).values(
+                created_at=utcnow(),
+                user_id=user_id,
+                guild_id=guild_id,
+                jurisdiction=jurisdiction,
+                criterion=criterion,
+                action=action,
+                before=None if before is None else json.dumps(before, sort_keys=True, default=str),
+                after=None if after is None else json.dumps(after, sort_keys=True, default=str),
+                file_sha_before=file_sha_before,
+                file_sha_after=file_sha_after,
+                reverts_id=reverts_id,
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    async def changes(self, jurisdiction: str | None = None, limit: int = 20) -> list[Change]:
+        """Newest first."""
+        query = sa.select(tables.kb_changes).order_by(tables.kb_changes.c.id.desc()).limit(limit)
+        if jurisdiction:
+            query = query.where(tables.kb_changes.c.jurisdiction == jurisdiction)
+        async with self._begin() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [_change(row) for row in rows]
+
+    async def change(self, change_id: int) -> Change | None:
+        async with self._begin() as conn:
+            row = (
+                (await conn.execute(sa.select(tables.kb_changes).where(tables.kb_changes.c.id == change_id)))
+                .mappings()
+                .first()
+            )
+        return _change(row) if row else None
+
+    # ----------------------------------------------------------------- per-server settings
+
+    async def guild_locale(self, guild_id: int) -> str | None:
+        """The server's default reply language, if a moderator set one."""
+        async with self._begin() as conn:
+            return (
+                await conn.execute(
+                    sa.select(tables.guild_settings.c.locale).where(tables.guild_settings.c.guild_id == guild_id)
+                )
+            ).scalar()
+
+    async def set_guild_setting(self, guild_id: int, **values: object) -> None:
+        """Upsert per-server settings (locale, ping_role_id)."""
+        async with self._begin() as conn:
+            updated = await conn.execute(
+                sa.update(tables.guild_settings)
+                .where(tables.guild_settings.c.guild_id == guild_id)
+                .values(updated_at=utcnow(), **values)
+            )
+            if updated.rowcount == 0:
+                await conn.execute(
+                    sa.insert(tables.guild_settings).values(guild_id=guild_id, updated_at=utcnow(), **values)
+                )
+
+    async def guild_setting(self, guild_id: int, name: str) -> object:
+        async with self._begin() as conn:
+            return (
+                await conn.execute(
+                    sa.select(tables.guild_settings.c[name]).where(tables.guild_settings.c.guild_id == guild_id)
+                )
+            ).scalar()
+
+
+def _change(row) -> Change:
+    return Change(
+        id=row["id"],
+        created_at=aware(row["created_at"]),
+        user_id=row["user_id"],
+        guild_id=row["guild_id"],
+        jurisdiction=row["jurisdiction"],
+        criterion=row["criterion"],
+        action=row["action"],
+        before=json.loads(row["before"]) if row["before"] else None,
+        after=json.loads(row["after"]) if row["after"] else None,
+        file_sha_before=row["file_sha_before"],
+        file_sha_after=row["file_sha_after"],
+        reverts_id=row["reverts_id"],
+    )

@@ -1,0 +1,107 @@
+"""Apply a validated knowledge-base edit: file and history commit together, then the snapshot swaps.
+
+Order (nothing lost): open a database transaction (a down database stops here, file untouched) →
+insert the history row → write the file atomically → commit. If the commit fails the old file is
+written back. Edits in one process are serialised; a lock file serialises processes on one host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.kb import editor
+from bot.kb.diff import KBDiff
+from bot.kb.live import LiveKnowledge
+from bot.store import Store
+from bot.store.store import Change
+
+log = logging.getLogger(__name__)
+_edit_lock = asyncio.Lock()
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An accepted change: its history id and what changed in the live snapshot."""
+
+    change_id: int
+    plan: editor.EditPlan
+    diff: KBDiff
+
+
+@contextlib.contextmanager
+def _host_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+async def apply_plan(
+    store: Store,
+    live: LiveKnowledge,
+    plan: editor.EditPlan,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    action: str = "edit",
+    reverts_id: int | None = None,
+    lock_file: Path,
+) -> Applied:
+    """Write ``plan`` and record it; raises StoreUnavailable (nothing written) or EditConflict."""
+    async with _edit_lock:
+        with _host_lock(lock_file):
+            if editor.current_sha(live.root, plan.jurisdiction) != plan.sha_before:
+                raise editor.EditConflict(
+                    f"{plan.jurisdiction}.yaml was changed by someone else a moment ago; reopen the editor"
+                )
+            written = False
+            try:
+                async with store.transaction() as conn:
+                    change_id = await store.record_change(
+                        conn,
+                        user_id=user_id,
+                        guild_id=guild_id,
+                        jurisdiction=plan.jurisdiction,
+                        criterion=plan.criterion,
+                        action=action,
+                        before=plan.before,
+                        after=plan.after,
+                        file_sha_before=plan.sha_before,
+                        file_sha_after=plan.sha_after,
+                        reverts_id=reverts_id,
+                    )
+                    editor.write_atomic(plan.path, plan.text_after)
+                    written = True
+            except BaseException:
+                if written:  # the history did not commit: put the old file back
+                    editor.write_atomic(plan.path, plan.text_before)
+                raise
+    diff = live.swap(plan.kb)
+    log.info("change #%d: %s · %s %s by %s", change_id, plan.jurisdiction, plan.criterion, action, user_id)
+    return Applied(change_id, plan, diff)
+
+
+async def revert(
+    store: Store, live: LiveKnowledge, change: Change, *, user_id: int, guild_id: int | None, lock_file: Path
+) -> Applied:
+    """Restore the entry a change replaced; the revert is itself a recorded change."""
+    plan = editor.plan_restore(live.root, change.jurisdiction, change.criterion, change.before, expect=change.after)
+    return await apply_plan(
+        store,
+        live,
+        plan,
+        user_id=user_id,
+        guild_id=guild_id,
+        action="revert",
+        reverts_id=change.id,
+        lock_file=lock_file,
+    )
