@@ -75,6 +75,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 2 if reply.kind in ("not_found", "usage") and reply.private else 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print what changed between two knowledge folders (for a pull-request description)."""
+    from bot.kb.diff import diff_kb
+
+    snapshots = []
+    for path in (args.old, args.new):
+        kb = _load_or_explain(Path(path))
+        if kb is None:
+            return 1
+        snapshots.append(kb)
+    print(diff_kb(*snapshots).markdown())
+    return 0
+
+
 def cmd_scaffold(args: argparse.Namespace) -> int:
     from bot.kb.scaffold import scaffold_missing
 
@@ -114,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?")
     p.add_argument("--warnings", action="store_true", help="also show warnings")
     p.set_defaults(func=cmd_validate)
+    p = kb.add_parser("diff", help="summarise what changed between two knowledge folders (for a PR)")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.set_defaults(func=cmd_diff)
     p = kb.add_parser("scaffold", help='write "not reviewed yet" files for missing jurisdictions')
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_scaffold)

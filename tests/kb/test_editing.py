@@ -1,0 +1,194 @@
+"""Editing verdicts: minimal, validated, atomic; diffs; live reloads that never lose the last good data."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import edits
+from bot.kb import editor
+from bot.kb.live import LiveKnowledge
+from bot.kb.loader import load_knowledge
+from bot.store import Store, StoreUnavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+NEW_FEES = {
+    "verdict": "partial",
+    "points": 0.5,
+    "reason": "Test reason.",
+    "quote": "",
+    "source": "https://endqi.org/state/ca",
+}
+
+
+def test_edit_changes_only_that_entry(kb_copy: Path) -> None:
+    path = kb_copy / "jurisdictions" / "ca.yaml"
+    before = path.read_text()
+    plan = editor.plan_edit(
+        kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=editor.file_sha(before)[:12], today=dt.date(2026, 1, 2)
+    )
+    assert path.read_text() == before, "planning writes nothing"
+    old_lines, new_lines = before.splitlines(), plan.text_after.splitlines()
+    changed = [line for line in new_lines if line not in old_lines]
+    assert set(changed) <= {
+        '    verdict: "partial"',
+        "    points: 0.5",
+        "    reason: Test reason.",
+        "    verified_on: 2026-01-02",
+    }
+    assert plan.before["verdict"] == "unknown"
+    assert plan.after == {**plan.after, "verdict": "partial", "points": 0.5, "verified_on": "2026-01-02"}
+    assert plan.kb.jurisdictions["ca"].verdicts["attorney-fees"].points == 0.5
+    # the header comment and key order of the file survive
+    assert new_lines[:5] == old_lines[:5]
+
+
+def test_invalid_edit_is_refused_with_file_line_field(kb_copy: Path) -> None:
+    with pytest.raises(editor.EditInvalid) as caught:
+        editor.plan_edit(kb_copy, "ca", "attorney-fees", {**NEW_FEES, "verdict": "maybe"}, expected_sha=None)
+    issue = caught.value.issues[0]
+    assert issue.file.endswith("ca.yaml")
+    assert issue.line
+    assert issue.field == "verdicts.attorney-fees.verdict"
+
+
+def test_edit_that_breaks_a_stated_score_is_refused(kb_copy: Path) -> None:
+    with pytest.raises(editor.EditInvalid, match="stated start score 1.5"):
+        editor.plan_edit(
+            kb_copy, "ct", "attorney-fees", {**NEW_FEES, "source": "https://endqi.org/state/ct"}, expected_sha=None
+        )
+
+
+def test_stale_editor_is_a_conflict(kb_copy: Path) -> None:
+    with pytest.raises(editor.EditConflict):
+        editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha="0" * 12)
+
+
+def test_crash_during_write_leaves_the_old_file(kb_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = kb_copy / "jurisdictions" / "ca.yaml"
+    before = path.read_text()
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError("killed")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="killed"):
+        editor.write_atomic(path, "garbage")
+    assert path.read_text() == before
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_restore_refuses_when_the_entry_moved_on(kb_copy: Path) -> None:
+    current = editor.current_entry(kb_copy, "ca", "attorney-fees")
+    with pytest.raises(editor.EditConflict):
+        editor.plan_restore(kb_copy, "ca", "attorney-fees", None, expect={**current, "verdict": "yes"})
+    plan = editor.plan_restore(kb_copy, "ca", "attorney-fees", {**current, "reason": "Restored."}, expect=current)
+    assert plan.kb.jurisdictions["ca"].verdicts["attorney-fees"].reason == "Restored."
+
+
+def test_reload_keeps_the_last_good_snapshot(kb_copy: Path) -> None:
+    live = LiveKnowledge(kb_copy, load_knowledge(kb_copy))
+    good = live()
+    path = kb_copy / "jurisdictions" / "vt.yaml"
+    path.write_text(path.read_text() + "\nbroken: [\n")
+    result = live.reload()
+    assert not result.swapped
+    assert result.errors[0].file.endswith("vt.yaml")
+    assert live() is good
+    path.write_text(path.read_text().replace("\nbroken: [\n", "").replace("S.254", "S. 254", 1))
+    seen = []
+    live.on_change(lambda diff, kb: seen.append(diff.jurisdictions()))
+    result = live.reload()
+    assert result.swapped
+    assert live() is not good
+    assert seen == [["vt"]]
+
+
+def test_diff_reports_verdict_changes(kb_copy: Path) -> None:
+    from bot.kb.diff import diff_kb
+
+    old = load_knowledge(kb_copy)
+    plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
+    diff = diff_kb(old, plan.kb)
+    assert diff.jurisdictions() == ["ca"]
+    line = diff.summary_lines("ca")[0]
+    assert line.startswith("Attorney fees: verdict: Unknown → Partial; points: none → 0.5; reason changed")
+    assert "### California (ca)" in diff.markdown()
+
+
+def test_kb_diff_command(kb_copy: Path) -> None:
+    plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
+    editor.write_atomic(plan.path, plan.text_after)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "kb", "diff", str(ROOT / "knowledge"), str(kb_copy)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "California (ca)" in result.stdout
+    assert "verdict: Unknown → Partial" in result.stdout
+
+
+async def test_edit_with_database_down_writes_nothing(kb_copy: Path, tmp_path: Path) -> None:
+    live = LiveKnowledge(kb_copy, load_knowledge(kb_copy))
+    store = await Store.open_degraded("postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    before = (kb_copy / "jurisdictions" / "ca.yaml").read_text()
+    plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
+    with pytest.raises(StoreUnavailable):
+        await edits.apply_plan(store, live, plan, user_id=1, guild_id=None, lock_file=tmp_path / "lock")
+    assert (kb_copy / "jurisdictions" / "ca.yaml").read_text() == before
+    assert live().jurisdictions["ca"].verdicts["attorney-fees"].verdict == "unknown"
+    await store.close()
+
+
+async def test_failed_commit_puts_the_old_file_back(
+    kb_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = LiveKnowledge(kb_copy, load_knowledge(kb_copy))
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
+    original = store.record_change
+
+    async def record_then_fail(conn, **kwargs):
+        await original(conn, **kwargs)
+        raise StoreUnavailable("connection lost during commit")
+
+    monkeypatch.setattr(store, "record_change", record_then_fail)
+    before = (kb_copy / "jurisdictions" / "ca.yaml").read_text()
+    plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
+    with pytest.raises(StoreUnavailable):
+        await edits.apply_plan(store, live, plan, user_id=1, guild_id=None, lock_file=tmp_path / "lock")
+    assert (kb_copy / "jurisdictions" / "ca.yaml").read_text() == before
+    assert await store.changes() == []
+    await store.close()
+
+
+async def test_two_moderators_second_gets_a_conflict(kb_copy: Path, tmp_path: Path) -> None:
+    live = LiveKnowledge(kb_copy, load_knowledge(kb_copy))
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
+    sha = editor.current_sha(kb_copy, "ca")[:12]
+    first = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=sha)
+    second = editor.plan_edit(kb_copy, "ca", "public-records", {**NEW_FEES, "reason": "Other."}, expected_sha=sha)
+    results = await asyncio.gather(
+        edits.apply_plan(store, live, first, user_id=1, guild_id=None, lock_file=tmp_path / "lock"),
+        edits.apply_plan(store, live, second, user_id=2, guild_id=None, lock_file=tmp_path / "lock"),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], edits.Applied)
+    assert isinstance(results[1], editor.EditConflict)
+    text = (kb_copy / "jurisdictions" / "ca.yaml").read_text()
+    assert "Test reason." in text
+    assert "Other." not in text
+    history = await store.changes("ca")
+    assert [c.user_id for c in history] == [1]
+    reverted = await edits.revert(store, live, history[0], user_id=3, guild_id=None, lock_file=tmp_path / "lock")
+    assert live().jurisdictions["ca"].verdicts["attorney-fees"].verdict == "unknown"
+    assert (await store.change(reverted.change_id)).reverts_id == history[0].id
+    await store.close()
