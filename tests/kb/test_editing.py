@@ -59,7 +59,7 @@ def test_invalid_edit_is_refused_with_file_line_field(kb_copy: Path) -> None:
 
 
 def test_edit_that_breaks_a_stated_score_is_refused(kb_copy: Path) -> None:
-    with pytest.raises(editor.EditInvalid, match="stated start score 1.5"):
+    with pytest.raises(editor.EditInvalid, match=r"stated start score 1\.5"):
         editor.plan_edit(
             kb_copy, "ct", "attorney-fees", {**NEW_FEES, "source": "https://endqi.org/state/ct"}, expected_sha=None
         )
