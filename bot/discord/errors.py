@@ -32,7 +32,8 @@ class LookupMiss(Exception):
 
 def describe(error: Exception) -> tuple[str, str]:
     """(outcome label for the log, message for the person)."""
-    original = getattr(error, "original", None) or error.__cause__ or error
+    chain = [error, getattr(error, "original", None), error.__cause__]
+    original = next((e for e in chain if isinstance(e, StoreUnavailable | TemplateProblem)), chain[1] or error)
     if isinstance(error, app_commands.NoPrivateMessage):
         return "denied", "This command only works in a server."
     if isinstance(error, app_commands.MissingAnyRole | app_commands.MissingRole | app_commands.MissingPermissions):

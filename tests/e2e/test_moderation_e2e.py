@@ -1,0 +1,236 @@
+"""Moderators through the local fake Discord: role checks, the edit form, history, revert, reports,
+reload, conflicts, and a database that is down."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.harness import MOD_ROLE, OTHER_ROLE, ROLES, ROOT, TOKEN, BotProcess, bot_env, embed_of
+from tests.fakediscord import FakeDiscord
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+EPHEMERAL = 64
+GENERAL, CHANGES = 222_000_000_000_000_001, 222_000_000_000_000_002
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def fake() -> AsyncIterator[FakeDiscord]:
+    channels = [{"id": GENERAL, "name": "general"}, {"id": CHANGES, "name": "kb-changes"}]
+    async with FakeDiscord(token=TOKEN, roles=ROLES, channels=channels, heartbeat_interval_ms=500) as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("kb") / "knowledge"
+    shutil.copytree(ROOT / "knowledge", target)
+    return target
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(fake: FakeDiscord, data_dir: Path, knowledge: Path) -> AsyncIterator[BotProcess]:
+    env = bot_env(fake, data_dir, QIBOT_KNOWLEDGE_PATH=str(knowledge), QIBOT_CHANGE_CHANNEL_ID=str(CHANGES))
+    process = await BotProcess.start(env)
+    try:
+        await fake.wait_ready(30)
+        await process.wait_ready(30)
+        yield process
+    finally:
+        await process.stop()
+
+
+async def _open_editor(fake: FakeDiscord, jurisdiction: str, criterion: str, **ctx):
+    handle = await fake.inject_command("kb edit", {"jurisdiction": jurisdiction, "criterion": criterion}, **ctx)
+    return await handle.wait_response()
+
+
+def _inputs(modal) -> dict[str, dict]:
+    return {row["components"][0]["custom_id"]: row["components"][0] for row in modal.data["components"]}
+
+
+async def test_kb_group_is_hidden_by_default_and_guild_only(fake: FakeDiscord, bot: BotProcess) -> None:
+    await fake.wait_synced(10)
+    kb = fake.find_command("kb")
+    assert int(kb["default_member_permissions"]) == 1 << 5  # manage_guild
+    assert {o["name"] for o in kb["options"]} >= {
+        "edit",
+        "preview",
+        "history",
+        "revert",
+        "reports",
+        "close-report",
+        "reload",
+        "validate",
+    }
+    assert kb.get("contexts") in (None, [0]) or kb.get("dm_permission") is False
+
+
+@pytest.mark.parametrize("roles", [[], [OTHER_ROLE]], ids=["no-role", "wrong-role"])
+async def test_edit_denied_without_the_moderator_role(fake: FakeDiscord, bot: BotProcess, roles: list[int]) -> None:
+    callback = await _open_editor(fake, "CT", "fees", roles=roles)
+    assert callback.type == 4
+    assert callback.data["flags"] & EPHEMERAL
+    assert "permission" in callback.data["content"]
+
+
+async def test_edit_denied_in_dms(fake: FakeDiscord, bot: BotProcess) -> None:
+    handle = await fake.inject_command("kb reload", {}, dm=True)
+    callback = await handle.wait_response()
+    assert callback.data["flags"] & EPHEMERAL
+    assert "only works in a server" in callback.data["content"]
+
+
+async def test_edit_flow_history_notice_and_revert(fake: FakeDiscord, bot: BotProcess, knowledge: Path) -> None:
+    modal = await _open_editor(fake, "California", "attorney-fees", roles=[MOD_ROLE])
+    assert modal.type == 9
+    inputs = _inputs(modal)
+    values = [i.get("value") for i in inputs.values()]
+    assert values[0] == "unknown", "prefilled with the current verdict"
+    ids = list(inputs)
+    submit = await fake.inject_modal_submit(
+        modal.data["custom_id"],
+        {
+            ids[0]: "partial",
+            ids[1]: "0.5",
+            ids[2]: "Fees are discretionary under the Bane Act (test).",
+            ids[3]: "",
+            ids[4]: "https://endqi.org/state/ca",
+        },
+        roles=[MOD_ROLE],
+    )
+    done = await submit.wait_response()
+    text = done.data.get("content") or (await submit.wait_followup())["content"]
+    assert "Saved change #1: CA · Attorney fees: Unknown → Partial" in text
+    assert 'verdict: "partial"' in (knowledge / "jurisdictions" / "ca.yaml").read_text()
+
+    state = await (await fake.inject_command("state", {"jurisdiction": "CA"})).wait_response()
+    assert any("Partial: Starts attorney fees" in f["name"] for f in embed_of(state.data)["fields"])
+
+    notice = await fake.wait_channel_message(CHANGES)
+    assert notice["content"].startswith("CA · Attorney fees: Unknown → Partial, by <@")
+    assert "source <https://endqi.org/state/ca>" in notice["content"]
+    posted = fake.requests_to("POST", f"/channels/{CHANGES}/messages")[-1].json
+    assert posted["allowed_mentions"] == {"parse": []}
+
+    history = await (await fake.inject_command("kb history", {"jurisdiction": "ca"}, roles=[MOD_ROLE])).wait_response()
+    assert "#1" in history.data["content"]
+    assert "attorney-fees: Unknown → Partial" in history.data["content"]
+
+    revert = await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE])
+    reverted = await revert.wait_response()
+    text = reverted.data.get("content") or (await revert.wait_followup())["content"]
+    assert "Saved change #2: CA · Attorney fees: Partial → Unknown" in text
+    assert 'verdict: "unknown"' in (knowledge / "jurisdictions" / "ca.yaml").read_text()
+    again = await (await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE])).wait_response()
+    assert "Conflict" in again.data["content"]
+
+
+async def test_invalid_edit_says_what_is_wrong_and_saves_nothing(
+    fake: FakeDiscord, bot: BotProcess, knowledge: Path
+) -> None:
+    before = (knowledge / "jurisdictions" / "tx.yaml").read_text()
+    modal = await _open_editor(fake, "TX", "caps", roles=[MOD_ROLE])
+    ids = list(_inputs(modal))
+    submit = await fake.inject_modal_submit(
+        modal.data["custom_id"],
+        {ids[0]: "maybe", ids[1]: "", ids[2]: "r", ids[3]: "", ids[4]: "not a url"},
+        roles=[MOD_ROLE],
+    )
+    callback = await submit.wait_response()
+    content = callback.data["content"]
+    assert content.startswith("Not saved")
+    assert "tx.yaml:" in content
+    assert "verdicts.no-damages-caps.verdict" in content
+    assert (knowledge / "jurisdictions" / "tx.yaml").read_text() == before
+
+
+async def test_two_moderators_editing_at_once(fake: FakeDiscord, bot: BotProcess) -> None:
+    first = await _open_editor(fake, "WY", "fees", roles=[MOD_ROLE])
+    second = await _open_editor(fake, "WY", "records", roles=[MOD_ROLE])
+    one, two = list(_inputs(first)), list(_inputs(second))
+    ok = await fake.inject_modal_submit(
+        first.data["custom_id"],
+        {one[0]: "unknown", one[1]: "", one[2]: "Not read yet (test).", one[3]: "", one[4]: "https://example.org/wy"},
+        roles=[MOD_ROLE],
+    )
+    first_result = await ok.wait_response()
+    assert "Saved change" in (first_result.data.get("content") or (await ok.wait_followup())["content"])
+    late = await fake.inject_modal_submit(
+        second.data["custom_id"],
+        {two[0]: "unknown", two[1]: "", two[2]: "Other (test).", two[3]: "", two[4]: "https://example.org/wy2"},
+        roles=[MOD_ROLE],
+    )
+    conflict = await late.wait_response()
+    assert conflict.data["content"].startswith("Conflict")
+    assert "Nothing was saved" in conflict.data["content"]
+
+
+async def test_reload_keeps_old_data_on_a_bad_file(fake: FakeDiscord, bot: BotProcess, knowledge: Path) -> None:
+    path = knowledge / "jurisdictions" / "vt.yaml"
+    good = path.read_text()
+    path.write_text(good.replace("kind: state", "kind: [state"))
+    bad = await (await fake.inject_command("kb reload", {}, roles=[MOD_ROLE])).wait_response()
+    assert "Kept the old data live" in bad.data["content"]
+    assert "vt.yaml:" in bad.data["content"]
+    still = await (await fake.inject_command("state", {"jurisdiction": "VT"})).wait_response()
+    assert embed_of(still.data)["title"].startswith("Vermont")
+    path.write_text(good.replace("S.254", "S. 254", 1))
+    ok = await (await fake.inject_command("kb reload", {}, roles=[MOD_ROLE])).wait_response()
+    assert ok.data["content"].startswith("Reloaded:")
+    valid = await (await fake.inject_command("kb validate", {}, roles=[MOD_ROLE])).wait_response()
+    assert valid.data["content"].startswith("Valid:")
+
+
+async def test_reports_queue_resolve(fake: FakeDiscord, bot: BotProcess) -> None:
+    handle = await fake.inject_command("state", {"jurisdiction": "NM"})
+    await handle.wait_response()
+    modal = await (await fake.inject_component(handle.original, "qibot:report:nm")).wait_response()
+    note_id = modal.data["components"][0]["components"][0]["custom_id"]
+    await (await fake.inject_modal_submit(modal.data["custom_id"], {note_id: "Cap figure outdated?"})).wait_response()
+    queue = await (await fake.inject_command("kb reports", {}, roles=[MOD_ROLE])).wait_response()
+    assert "New Mexico" in queue.data["content"]
+    assert "Cap figure outdated?" in queue.data["content"]
+    report_id = int(queue.data["content"].split()[0].lstrip("#"))
+    closed = await (
+        await fake.inject_command(
+            "kb close-report", {"report": report_id, "action": "resolve", "note": "Checked: current."}, roles=[MOD_ROLE]
+        )
+    ).wait_response()
+    assert closed.data["content"] == f"Report #{report_id} resolved."
+    empty = await (await fake.inject_command("kb reports", {}, roles=[MOD_ROLE])).wait_response()
+    assert empty.data["content"] == "No open reports."
+
+
+async def test_database_down_edits_fail_clearly_lookups_work(
+    fake: FakeDiscord, bot: BotProcess, tmp_path: Path, knowledge: Path
+) -> None:
+    """A second bot process whose database is unreachable."""
+    await bot.stop()
+    env = bot_env(
+        fake, tmp_path, QIBOT_KNOWLEDGE_PATH=str(knowledge), DATABASE_URL="postgresql://nobody@127.0.0.1:9/none"
+    )
+    down = await BotProcess.start(env)
+    try:
+        await down.wait_ready(30)
+        state = await (await fake.inject_command("state", {"jurisdiction": "CO"})).wait_response()
+        assert embed_of(state.data)["title"].startswith("Colorado")
+        before = (knowledge / "jurisdictions" / "co.yaml").read_text()
+        modal = await _open_editor(fake, "CO", "records", roles=[MOD_ROLE])
+        ids = list(_inputs(modal))
+        submit = await fake.inject_modal_submit(
+            modal.data["custom_id"],
+            {ids[0]: "unknown", ids[1]: "", ids[2]: "Test.", ids[3]: "", ids[4]: "https://example.org/co"},
+            roles=[MOD_ROLE],
+        )
+        callback = await submit.wait_response(5)
+        text = callback.data.get("content") or (await submit.wait_followup(10))["content"]
+        assert "database is unavailable" in text
+        assert (knowledge / "jurisdictions" / "co.yaml").read_text() == before
+        assert "Traceback" not in down.output.split("store: database")[0]
+    finally:
+        await down.stop()
