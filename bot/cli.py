@@ -89,6 +89,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    """Write (or with --check, verify) knowledge/SOURCES.md."""
+    from bot.kb.sources import sources_markdown
+
+    root = _knowledge_root(args.path)
+    kb = _load_or_explain(root)
+    if kb is None:
+        return 1
+    text, target = sources_markdown(kb), root / "SOURCES.md"
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(f"{target} is out of date; run `qibot kb sources`", file=sys.stderr)
+            return 1
+        print(f"{target} is current")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
 def cmd_scaffold(args: argparse.Namespace) -> int:
     from bot.kb.scaffold import scaffold_missing
 
@@ -132,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("old")
     p.add_argument("new")
     p.set_defaults(func=cmd_diff)
+    p = kb.add_parser("sources", help="write knowledge/SOURCES.md (every source by jurisdiction)")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--check", action="store_true", help="fail if SOURCES.md is not current")
+    p.set_defaults(func=cmd_sources)
     p = kb.add_parser("scaffold", help='write "not reviewed yet" files for missing jurisdictions')
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_scaffold)

@@ -42,6 +42,9 @@ class Settings(BaseModel):
     defer_after_seconds: float = Field(default=1.5, gt=0, lt=3)
     change_channel_id: int | None = None
     watch_seconds: float = Field(default=0.0, ge=0)  # poll knowledge/ for changed files; 0 = off
+    scheduler_seconds: float = Field(default=15.0, ge=0)  # how often to look for due posts; 0 = off
+    schedule_grace_minutes: float = Field(default=60.0, ge=0)  # a missed run later than this is skipped
+    clock_offset_file: Path | None = None  # seconds to add to the clock (operators and tests)
     # Where discord.py connects; only tests and local fakes change these.
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.errors import QiTree, send_private
+from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies.responder import Responder
@@ -20,7 +21,15 @@ from bot.store import Store
 log = logging.getLogger("qibot.discord")
 interactions_log = logging.getLogger("qibot.interactions")
 
-EXTENSIONS = ("bot.discord.cogs.lookup", "bot.discord.cogs.about", "bot.discord.cogs.moderation")
+EXTENSIONS = (
+    "bot.discord.cogs.lookup",
+    "bot.discord.cogs.about",
+    "bot.discord.cogs.moderation",
+    "bot.discord.cogs.map",
+    "bot.discord.cogs.settings",
+    "bot.discord.cogs.actions",
+    "bot.discord.cogs.subscriptions",
+)
 
 
 def bot_class(settings: Settings) -> type[commands.Bot]:
@@ -70,6 +79,7 @@ class QiBotMixin:
         log.info("built %d replies ahead of the first request", self.responder.warm())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        await self.tree.set_translator(QiTranslator())
         guild_id = self.settings.dev_guild_id
         if guild_id:
             guild = discord.Object(guild_id)

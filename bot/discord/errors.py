@@ -32,6 +32,8 @@ class LookupMiss(Exception):
 
 def describe(error: Exception) -> tuple[str, str]:
     """(outcome label for the log, message for the person)."""
+    if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, app_commands.AppCommandError):
+        error = error.original  # a check raised inside a command body
     chain = [error, getattr(error, "original", None), error.__cause__]
     original = next((e for e in chain if isinstance(e, StoreUnavailable | TemplateProblem)), chain[1] or error)
     if isinstance(error, app_commands.NoPrivateMessage):

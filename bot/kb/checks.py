@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bot.kb.issues import Issue, Severity
 from bot.kb.normalize import normalize
-from bot.kb.schema import Glossary, Jurisdiction, ReviewStatus, Rubric
+from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, ReviewStatus, Rubric
 from bot.kb.scoring import group_score
 from bot.kb.yamlio import ParsedYaml
 
@@ -176,4 +176,48 @@ def _check_stated_score(j: Jurisdiction, parsed: ParsedYaml, file: str, rubric: 
                     severity=Severity.WARNING,
                 )
             )
+    return found
+
+
+def check_action(
+    prompt: ActionPrompt, parsed: ParsedYaml, file: str, stem: str, jurisdictions: set[str]
+) -> list[Issue]:
+    """File name matches the id, the jurisdiction exists, and the text compiles in the sandbox."""
+    from jinja2 import TemplateSyntaxError
+
+    from bot.replies.templates import make_environment
+
+    found = []
+    if prompt.id != stem:
+        found.append(
+            Issue(
+                file,
+                f"id '{prompt.id}' does not match the file name",
+                parsed.line_of(("id",)),
+                "id",
+                f"rename the file to {prompt.id}.yaml",
+            )
+        )
+    if prompt.jurisdiction and prompt.jurisdiction not in jurisdictions:
+        found.append(
+            Issue(
+                file,
+                f"unknown jurisdiction '{prompt.jurisdiction}'",
+                parsed.line_of(("jurisdiction",)),
+                "jurisdiction",
+                "use a file name from knowledge/jurisdictions/ without .yaml",
+            )
+        )
+    try:
+        make_environment().parse(prompt.text)
+    except TemplateSyntaxError as exc:
+        found.append(
+            Issue(
+                file,
+                f"template error: {exc.message}",
+                parsed.line_of(("text",)),
+                "text",
+                "fix the Jinja2 syntax ({{ ... }}, {% ... %})",
+            )
+        )
     return found

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.kb import checks
 from bot.kb.issues import Issue, KnowledgeBaseInvalid, Severity
-from bot.kb.schema import Glossary, Jurisdiction, Rubric
+from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, Rubric
 from bot.kb.snapshot import KnowledgeBase
 from bot.kb.yamlio import ParsedYaml, YamlSyntaxError, parse_yaml_text
 
@@ -148,6 +148,14 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         else:
             jurisdictions[obj.id] = (obj, parsed, rel)
 
+    actions: dict[str, ActionPrompt] = {}
+    for path in sorted((root / "actions").glob("*.yaml")):
+        prompt, parsed, rel = load_one(ActionPrompt, path)
+        if prompt is None or parsed is None:
+            continue
+        issues.extend(checks.check_action(prompt, parsed, rel, path.stem, set(jurisdictions)))
+        actions[prompt.id] = prompt
+
     issues.extend(checks.check_jurisdictions(jurisdictions, rubric))
     issues.extend(checks.check_alias_collisions(jurisdictions))
 
@@ -159,6 +167,7 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         glossary={e.id: e for e in glossary.entries},
         version=digest.hexdigest()[:12],
         files={jid: rel for jid, (_, _, rel) in jurisdictions.items()},
+        actions=actions,
     )
     return kb, issues
 

@@ -290,3 +290,35 @@ class GlossaryEntry(Strict):
 
 class Glossary(Strict):
     entries: list[GlossaryEntry] = Field(min_length=1)
+
+
+def _https(value: str) -> str:
+    if not value.startswith("https://"):
+        raise ValueError("action links must use https://")
+    return value
+
+
+class ActionLink(Strict):
+    """A link button on a call to action."""
+
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    url: Annotated[Url, AfterValidator(_https)]
+
+
+class ActionPrompt(Strict):
+    """A call to action: a title, a short Jinja2 text (sandboxed), up to five link buttons."""
+
+    id: Slug
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
+    links: list[ActionLink] = Field(default_factory=list, max_length=5)
+    jurisdiction: Slug | None = None
+    event_time: dt.datetime | None = None
+    event_label: Name | None = None
+
+    @field_validator("event_time")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the event time with its UTC offset, e.g. 2026-03-01T18:00:00-05:00")
+        return value

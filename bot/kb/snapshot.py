@@ -7,7 +7,7 @@ from functools import cached_property
 
 from bot.kb.checks import jurisdiction_keys
 from bot.kb.lookup import Entry, Index
-from bot.kb.schema import Criterion, GlossaryEntry, Jurisdiction, Rubric
+from bot.kb.schema import ActionPrompt, Criterion, GlossaryEntry, Jurisdiction, Rubric
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class KnowledgeBase:
     glossary: dict[str, GlossaryEntry]
     version: str
     files: dict[str, str] = field(default_factory=dict, repr=False)  # jurisdiction id -> relative path
+    actions: dict[str, ActionPrompt] = field(default_factory=dict)  # reviewed calls to action, by id
 
     @cached_property
     def criteria(self) -> dict[str, Criterion]:

@@ -39,3 +39,31 @@ def link_buttons(reply: Reply, room: int) -> list[discord.ui.Button]:
         discord.ui.Button(style=discord.ButtonStyle.link, label=link.label[: limits.BUTTON_LABEL], url=link.url)
         for link in reply.links[:room]
     ]
+
+
+def action_embed(msg, *, late_for: int | None = None) -> discord.Embed:
+    """A call to action as an embed: the text, then the event time as a Discord timestamp (local to each reader)."""
+    lines = [msg.text]
+    if msg.event_unix:
+        label = msg.event_label or "When"
+        lines.append(f"**{label}:** <t:{msg.event_unix}:F> (<t:{msg.event_unix}:R>)")
+    if late_for:
+        lines.append(f"_Posted late: this was scheduled for <t:{late_for}:f>._")
+    embed = discord.Embed(
+        title=msg.title, description="\n\n".join(lines)[: limits.EMBED_DESCRIPTION], colour=COLOURS[Tone.NEUTRAL]
+    )
+    embed.set_footer(text=f"Call to action · {msg.prompt_id}")
+    return embed
+
+
+def link_view(links) -> discord.ui.View | None:
+    """Up to five link buttons on one row (no interactions, nothing kept in memory)."""
+    if not links:
+        return None
+    view = discord.ui.View(timeout=None)
+    for link in list(links)[: limits.BUTTONS_PER_ROW]:
+        view.add_item(
+            discord.ui.Button(style=discord.ButtonStyle.link, label=link.label[: limits.BUTTON_LABEL], url=link.url)
+        )
+    view.stop()
+    return view

@@ -291,6 +291,12 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+def is_cached(kb: KnowledgeBase, criterion_id: str | None = None) -> bool:
+    """True when ``render_map(kb, criterion_id)`` would answer from the cache (no drawing)."""
+    with _cache_lock:
+        return (kb.version, criterion_id) in _cache
+
+
 def render_map(kb: KnowledgeBase, criterion_id: str | None = None) -> tuple[bytes, MapData]:
     """The PNG and its data, cached (LRU) by knowledge-base version and criterion."""
     key = (kb.version, criterion_id)

@@ -19,10 +19,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store import tables
+from bot.store.actions import ActionStore, NoticeStore
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0001"  # the newest file in migrations/versions (a test keeps them in step)
+HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test keeps them in step)
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 72_0242_001
 
@@ -96,7 +97,7 @@ def _current_revision(sync_connection: sa.Connection) -> str | None:
     return sync_connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-class Store:
+class Store(ActionStore, NoticeStore):
     """Async access to bot state."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -119,3 +119,13 @@ subscriptions = sa.Table(
     sa.Column("created_at", When, nullable=False),
     sa.UniqueConstraint("jurisdiction", "target_kind", "target_id", name="uq_subscriptions_target"),
 )
+
+notices_sent = sa.Table(
+    "notices_sent",
+    metadata,
+    sa.Column("kb_version", sa.String(32), primary_key=True),
+    sa.Column("jurisdiction", sa.String(16), primary_key=True),
+    sa.Column("target_kind", sa.String(8), primary_key=True),
+    sa.Column("target_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("sent_at", When, nullable=False),
+)

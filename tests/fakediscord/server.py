@@ -248,6 +248,7 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [(m, re.compile(p), h) for m, p, h in [
             ('GET', r'/users/@me', self._get_me),
+            ('GET', r'/users/(\d+)', self._get_user),
             ('POST', r'/users/@me/channels', self._create_dm),
             ('GET', r'/(?:oauth2/)?applications/@me', self._get_app),
             ('GET', r'/gateway(?:/bot)?', self._get_gateway),
@@ -687,6 +688,10 @@ class FakeDiscord:
 
     async def _get_me(self, rec: RecordedRequest, m: re.Match[str]) -> web.Response:
         return _json(200, self.bot_user)
+
+    async def _get_user(self, rec: RecordedRequest, m: re.Match[str]) -> web.Response:
+        user = self.users.get(int(m[1]))
+        return _json(200, user) if user else _error(404, 10013, "Unknown User")
 
     async def _get_app(self, rec: RecordedRequest, m: re.Match[str]) -> web.Response:
         return _json(200, pl.application(self.application_id, self.bot_user, self.owner))

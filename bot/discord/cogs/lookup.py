@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.app import QiBotMixin
+from bot.discord.locale import reply_locale
 from bot.discord.respond import deliver
 from bot.discord.transformers import Criterion, Jurisdiction, Term
 
@@ -35,7 +36,7 @@ class Lookup(commands.Cog):
         if public and not self._allow_public(interaction.user.id):
             public = False
             interaction.extras["outcome"] = "cooldown-private"
-        locale = str(interaction.locale)
+        locale = reply_locale(interaction)
         reply = await deliver(
             interaction, make(locale), public=public, defer_after=self.bot.settings.defer_after_seconds, locale=locale
         )

@@ -1,0 +1,35 @@
+"""Write the README's example map: the /map PNG for the current knowledge base, plus its alt text.
+
+Run: .venv/bin/python bench/make_map_image.py [--criterion attorney-fees] [--out docs/map.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.kb.loader import load_knowledge
+from bot.render.tilemap import render_map
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--criterion", default=None, help="colour by this criterion id instead of the total score")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "map.png")
+    args = parser.parse_args(argv)
+    kb = load_knowledge()
+    if args.criterion is not None and args.criterion not in kb.criteria:
+        parser.error(f"unknown criterion {args.criterion!r}; one of: {', '.join(kb.criteria)}")
+    png, data = render_map(kb, args.criterion)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(png)
+    print(f"wrote {args.out} ({len(png)} bytes, knowledge base version {kb.version})")
+    print(f"alt text: {data.alt_text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Calls to action: rendering prompts, and scheduling their posts (no discord)."""

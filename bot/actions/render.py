@@ -1,0 +1,67 @@
+"""Render a call to action: its text is a Jinja2 template run in the sandbox with the jurisdiction's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import TemplateError
+
+from bot.kb.schema import ActionLink, ActionPrompt
+from bot.kb.snapshot import KnowledgeBase
+from bot.replies.build import score_line
+from bot.replies.fit import clip
+from bot.replies.responder import templates_for
+from bot.replies.templates import TemplateProblem, make_environment
+
+_ENV = make_environment()
+TEXT_LIMIT = 3500
+
+
+@dataclass(frozen=True)
+class ActionMessage:
+    """Exactly what will be posted: title, text, link buttons, an optional event time."""
+
+    prompt_id: str
+    title: str
+    text: str
+    links: tuple[ActionLink, ...]
+    jurisdiction: str | None
+    event_unix: int | None
+    event_label: str | None
+
+
+def jurisdiction_context(kb: KnowledgeBase, jid: str) -> dict[str, str | None]:
+    """What a prompt's template may use about a jurisdiction (plain strings only)."""
+    j = kb.jurisdictions[jid]
+    law = j.headline_law
+    return {
+        "id": j.id,
+        "name": j.name,
+        "postal": j.postal,
+        "summary": j.summary,
+        "score": score_line(kb, j, templates_for("en")),
+        "law": f"{law.name} ({law.status.value}{f', {law.year}' if law.year else ''})" if law else None,
+        "law_status": law.status.value if law else None,
+    }
+
+
+def render_prompt(prompt: ActionPrompt, kb: KnowledgeBase, jurisdiction: str | None = None) -> ActionMessage:
+    """Render a prompt for a jurisdiction (the one given, else the prompt's own, else none).
+
+    Raises TemplateProblem when the text cannot be rendered (e.g. it needs a jurisdiction and none is set).
+    """
+    jid = jurisdiction or prompt.jurisdiction
+    context = {"jurisdiction": jurisdiction_context(kb, jid) if jid else None}
+    try:
+        text = _ENV.from_string(prompt.text).render(**context).strip()
+    except TemplateError as exc:
+        raise TemplateProblem(f"action {prompt.id}", "en", exc) from exc
+    return ActionMessage(
+        prompt_id=prompt.id,
+        title=clip(prompt.title, 256),
+        text=clip(" ".join(text.split()) if "\n\n" not in text else text, TEXT_LIMIT),
+        links=tuple(prompt.links),
+        jurisdiction=jid,
+        event_unix=int(prompt.event_time.timestamp()) if prompt.event_time else None,
+        event_label=prompt.event_label,
+    )

@@ -1,0 +1,110 @@
+"""The scheduler loop: claim due runs from the store, post each once, record what happened.
+
+Every bot process may run it; the store's claims make each run post exactly once. A channel that is
+gone or forbidden pauses its schedule and tells the organizer, instead of retrying forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.actions.clock import Clock
+from bot.store import StoreUnavailable
+from bot.store.actions import Claim
+
+log = logging.getLogger(__name__)
+
+
+class ChannelUnavailable(Exception):
+    """The channel was deleted or the bot may not post there; the schedule must pause."""
+
+
+@dataclass
+class SchedulerStats:
+    ticks: int = 0
+    posted: int = 0
+    late: int = 0
+    skipped: int = 0
+    failed: int = 0
+    paused: int = 0
+
+
+Poster = Callable[[Claim], Awaitable[int]]  # posts the run, returns the message id
+Notifier = Callable[[Claim, str], Awaitable[None]]  # tells the organizer a schedule paused
+
+
+class Scheduler:
+    """Claims and posts due runs."""
+
+    def __init__(
+        self,
+        store,
+        clock: Clock,
+        poster: Poster,
+        notifier: Notifier,
+        *,
+        grace: dt.timedelta,
+        batch: int = 100,
+        concurrency: int = 10,
+    ) -> None:
+        self.store, self.clock, self.poster, self.notifier = store, clock, poster, notifier
+        self.grace, self.batch = grace, batch
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.stats = SchedulerStats()
+        self._limit = asyncio.Semaphore(concurrency)
+
+    async def _post(self, claim: Claim) -> tuple[Claim, str, int | None]:
+        async with self._limit:
+            try:
+                message_id = await self.poster(claim)
+            except ChannelUnavailable as exc:
+                note = f"paused: {exc}"
+                await self.store.set_schedule_status(claim.schedule.id, "paused", note)
+                self.stats.paused += 1
+                log.warning("schedule #%d %s", claim.schedule.id, note)
+                try:
+                    await self.notifier(claim, str(exc))
+                except Exception:
+                    log.exception("could not tell the organizer that schedule #%d paused", claim.schedule.id)
+                return claim, "paused", None
+            except Exception:
+                self.stats.failed += 1
+                log.exception("schedule #%d: posting the run of %s failed", claim.schedule.id, claim.run_at)
+                return claim, "failed", None
+        outcome = "late" if claim.late else "posted"
+        self.stats.late += claim.late
+        self.stats.posted += 1
+        return claim, outcome, message_id
+
+    async def tick(self) -> int:
+        """One pass: claim and post batches until nothing is due. Returns the number of runs handled."""
+        self.stats.ticks += 1
+        handled = 0
+        while True:
+            claims = await self.store.claim_due(
+                self.clock.now(), worker=self.worker, grace=self.grace, limit=self.batch
+            )
+            if not claims:
+                return handled
+            to_post = [c for c in claims if not c.skipped]
+            self.stats.skipped += len(claims) - len(to_post)
+            results = await asyncio.gather(*(self._post(c) for c in to_post))
+            await self.store.finish_runs(list(results))
+            handled += len(claims)
+
+    async def run_forever(self, every: float) -> None:
+        """Tick every ``every`` seconds; a database that is down is logged and retried next tick."""
+        while True:
+            try:
+                await self.tick()
+            except StoreUnavailable as exc:
+                log.warning("scheduler: database unavailable (%s); retrying", exc)
+            except Exception:
+                log.exception("scheduler: tick failed")
+            await asyncio.sleep(every)

@@ -1,0 +1,66 @@
+"""/map [criterion]: a U.S. tile map coloured by total score or by one criterion's verdict, sent as a PNG
+with alt text, plus a text summary of the same data in the reply's language."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.locale import reply_locale
+from bot.discord.transformers import Criterion
+from bot.render.tilemap import is_cached, render_map
+from bot.replies.maptext import map_text
+from bot.replies.responder import templates_for
+
+NO_PINGS = discord.AllowedMentions.none()
+PUBLIC = "Show the map to the channel (default) or only to you"
+
+
+class Map(commands.Cog):
+    """Renders are cached per knowledge-base version and criterion; a map that is not cached yet is drawn in
+    a worker thread after deferring, so the answer never misses Discord's 3-second deadline."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    def _allow_public(self, interaction: discord.Interaction) -> bool:
+        """Share the member's public-reply rate limit with the lookup commands when that cog is loaded."""
+        lookup = self.bot.get_cog("Lookup")
+        allow = getattr(lookup, "_allow_public", None)
+        return allow(interaction.user.id) if allow else True
+
+    @app_commands.command(name="map", description="A U.S. tile map by total score, or by one criterion's verdict")
+    @app_commands.describe(
+        criterion="Colour the map by this criterion's verdict instead of the total score", public=PUBLIC
+    )
+    async def map(
+        self, interaction: discord.Interaction, criterion: Criterion | None = None, public: bool = True
+    ) -> None:
+        outcome = "ok"
+        if public and not self._allow_public(interaction):
+            public, outcome = False, "cooldown-private"
+        kb = self.bot.responder.kb  # type: ignore[attr-defined]
+        deferred = not is_cached(kb, criterion)
+        if deferred:
+            await interaction.response.defer(thinking=True, ephemeral=not public)
+            png, data = await asyncio.to_thread(render_map, kb, criterion)
+        else:
+            png, data = render_map(kb, criterion)
+        text = map_text(kb, data, templates_for(reply_locale(interaction)))
+        filename = f"qi-map-{criterion}.png" if criterion else "qi-map-total-score.png"
+        file = discord.File(io.BytesIO(png), filename=filename, description=text.alt_text)
+        if deferred:
+            await interaction.followup.send(text.content, file=file, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(
+                text.content, file=file, ephemeral=not public, allowed_mentions=NO_PINGS
+            )
+        self.bot.log_interaction(interaction, "map", outcome)  # type: ignore[attr-defined]
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Map(bot))

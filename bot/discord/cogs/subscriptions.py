@@ -1,0 +1,138 @@
+"""/subscribe, /unsubscribe, /subscriptions: follow a jurisdiction; get one notice when its data changes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import limits
+from bot.discord.checks import member_has_configured_role
+from bot.discord.respond import NO_PINGS
+from bot.discord.transformers import Jurisdiction
+from bot.kb.diff import KBDiff
+from bot.kb.snapshot import KnowledgeBase
+from bot.replies.fit import clip
+
+log = logging.getLogger(__name__)
+
+
+def notice_text(diff: KBDiff, kb: KnowledgeBase, jid: str) -> str:
+    """ "Connecticut changed: attorney fees: verdict No → Partial. Ask /state CT for the full reply." """
+    j = kb.jurisdictions.get(jid)
+    name, postal = (j.name, j.postal) if j else (jid.upper(), jid.upper())
+    lines = "; ".join(diff.summary_lines(jid))
+    return clip(
+        f"**{name}** changed in qibot's knowledge base: {lines}. Ask `/state {postal}` for the full reply.",
+        limits.MESSAGE_CONTENT,
+    )
+
+
+class Subscriptions(commands.Cog):
+    """Members follow by DM; organizers subscribe a channel."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self._tasks: set[asyncio.Task] = set()
+        live = bot.knowledge  # type: ignore[attr-defined]
+        if hasattr(live, "on_change"):
+            live.on_change(self._changed)
+
+    def _changed(self, diff: KBDiff, kb: KnowledgeBase) -> None:
+        task = asyncio.get_running_loop().create_task(self.notify(diff, kb))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def notify(self, diff: KBDiff, kb: KnowledgeBase) -> int:
+        """Send each subscriber one notice per change; returns how many this process sent."""
+        store = self.bot.store  # type: ignore[attr-defined]
+        try:
+            subs = await store.subscriptions(jurisdictions=diff.jurisdictions())
+        except Exception:
+            log.exception("subscriptions: could not read subscribers")
+            return 0
+        sent = 0
+        for sub in subs:
+            try:
+                if not await store.claim_notice(
+                    kb_version=kb.version,
+                    jurisdiction=sub.jurisdiction,
+                    target_kind=sub.target_kind,
+                    target_id=sub.target_id,
+                ):
+                    continue  # another process sent it
+                text = notice_text(diff, kb, sub.jurisdiction)
+                if sub.target_kind == "user":
+                    user = self.bot.get_user(sub.target_id) or await self.bot.fetch_user(sub.target_id)
+                    await user.send(text, allowed_mentions=NO_PINGS)
+                else:
+                    await self.bot.get_partial_messageable(sub.target_id, guild_id=sub.guild_id).send(
+                        text, allowed_mentions=NO_PINGS
+                    )
+                sent += 1
+            except discord.HTTPException as exc:
+                log.warning("subscriptions: notice to %s %s failed: %s", sub.target_kind, sub.target_id, exc)
+            except Exception:
+                log.exception("subscriptions: notice to %s %s failed", sub.target_kind, sub.target_id)
+        return sent
+
+    async def _say(self, interaction: discord.Interaction, text: str, outcome: str = "ok") -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        self.bot.log_interaction(interaction, None, outcome)  # type: ignore[attr-defined]
+
+    def _target(self, interaction: discord.Interaction, channel: discord.TextChannel | None) -> tuple[str, int]:
+        if channel is None:
+            return "user", interaction.user.id
+        member_has_configured_role(interaction, "organizer")
+        return "channel", channel.id
+
+    @app_commands.command(name="subscribe", description="Get a short notice when a jurisdiction's data changes")
+    @app_commands.describe(
+        jurisdiction="State, DC or NYC", channel="Organizers: notify a channel instead of you (by DM)"
+    )
+    async def subscribe(
+        self, interaction: discord.Interaction, jurisdiction: Jurisdiction, channel: discord.TextChannel | None = None
+    ) -> None:
+        kind, target = self._target(interaction, channel)
+        new = await self.bot.store.subscribe(
+            jurisdiction=jurisdiction,
+            target_kind=kind,
+            target_id=target,  # type: ignore[attr-defined]
+            guild_id=interaction.guild_id,
+            by=interaction.user.id,
+        )
+        where = channel.mention if channel else "you by DM"
+        name = self.bot.knowledge().jurisdictions[jurisdiction].name  # type: ignore[attr-defined]
+        await self._say(
+            interaction, f"{'Subscribed' if new else 'Already subscribed'}: changes to {name} will notify {where}."
+        )
+
+    @app_commands.command(name="unsubscribe", description="Stop notices for a jurisdiction")
+    @app_commands.describe(jurisdiction="State, DC or NYC", channel="Organizers: the channel to unsubscribe")
+    async def unsubscribe(
+        self, interaction: discord.Interaction, jurisdiction: Jurisdiction, channel: discord.TextChannel | None = None
+    ) -> None:
+        kind, target = self._target(interaction, channel)
+        done = await self.bot.store.unsubscribe(jurisdiction=jurisdiction, target_kind=kind, target_id=target)  # type: ignore[attr-defined]
+        await self._say(interaction, "Unsubscribed." if done else "There was no such subscription.")
+
+    @app_commands.command(name="subscriptions", description="What you (and this channel) follow")
+    async def subscriptions(self, interaction: discord.Interaction) -> None:
+        store = self.bot.store  # type: ignore[attr-defined]
+        mine = await store.subscriptions(target_kind="user", target_id=interaction.user.id)
+        here = (
+            await store.subscriptions(target_kind="channel", target_id=interaction.channel_id)
+            if interaction.guild_id
+            else []
+        )
+        lines = ["**You follow:** " + (", ".join(s.jurisdiction.upper() for s in mine) or "nothing")]
+        if interaction.guild_id:
+            lines.append("**This channel follows:** " + (", ".join(s.jurisdiction.upper() for s in here) or "nothing"))
+        await self._say(interaction, "\n".join(lines))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Subscriptions(bot))

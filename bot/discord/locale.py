@@ -1,0 +1,48 @@
+"""Which language to answer in: the member's Discord locale when we have templates for it, otherwise the
+server's default (set by a moderator with /settings language), otherwise the member's locale (which
+falls back to English key by key)."""
+
+from __future__ import annotations
+
+import contextlib
+from functools import cache
+
+import discord
+
+from bot.replies.templates import DEFAULT_LOCALE, DEFAULT_ROOT
+
+SUPPORTED = ("en", "es")
+
+
+@cache
+def has_templates(locale: str) -> bool:
+    """True when ``responses/<language>.yaml`` exists for a Discord locale ("es-419" -> es.yaml)."""
+    language = language_of(locale)
+    return language == DEFAULT_LOCALE or (DEFAULT_ROOT / f"{language}.yaml").is_file()
+
+
+def language_of(locale: str) -> str:
+    """ "es-ES" -> "es", "en-US" -> "en"."""
+    return (locale or DEFAULT_LOCALE).split("-")[0].lower()
+
+
+def guild_locales(client: object) -> dict[int, str | None]:
+    """The bot's in-memory cache of server defaults (filled by the settings cog); created on first use."""
+    cache_ = getattr(client, "guild_locales", None)
+    if cache_ is None:
+        cache_ = {}
+        with contextlib.suppress(AttributeError):
+            client.guild_locales = cache_  # type: ignore[attr-defined]
+    return cache_
+
+
+def reply_locale(interaction: discord.Interaction) -> str:
+    """The locale to build this interaction's reply in (no database access: the cache only)."""
+    member = str(interaction.locale)
+    if has_templates(member):
+        return member
+    if interaction.guild_id is not None:
+        default = guild_locales(interaction.client).get(interaction.guild_id)
+        if default:
+            return default
+    return member

@@ -1,0 +1,71 @@
+"""The words that go with a ``/map`` image: a text summary of the same data and the image's alt text,
+in the reply's language (the PNG itself is drawn in English by bot.render.tilemap)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import limits
+from bot.kb.snapshot import KnowledgeBase
+from bot.render.tilemap import ALT_TEXT_LIMIT, SCORE_CATEGORIES, MapData
+from bot.replies.build import tr
+from bot.replies.fit import clip
+from bot.replies.templates import Templates
+
+
+@dataclass(frozen=True)
+class MapText:
+    """The message content (a summary listing every jurisdiction by category) and the alt text."""
+
+    content: str
+    alt_text: str
+
+
+def _category_name(key: str, data: MapData, t: Templates) -> str:
+    if data.criterion_id is not None:
+        return t.render(f"words.verdict.{key}")
+    if key == "none":
+        return t.render("map.not_scored")
+    return t.render("map.points", range=SCORE_CATEGORIES[key][0])
+
+
+def map_text(kb: KnowledgeBase, data: MapData, t: Templates) -> MapText:
+    """Summary and alt text for ``data``; every category is named in words, never by colour alone."""
+    scorer = kb.rubric.scorer
+    members: dict[str, list[tuple[str, str]]] = {entry.key: [] for entry in data.legend}
+    for jid, tile in data.tiles.items():
+        j = kb.jurisdictions.get(jid)
+        code = j.postal if j else jid.upper()
+        members.setdefault(tile.category, []).append((code, j.name if j else code))
+    for group in members.values():
+        group.sort()
+    names = {key: _category_name(key, data, t) for key in members}
+
+    if data.criterion_id is None:
+        out_of = len(kb.rubric.criteria)
+        title = t.render("map.score_title", out_of=out_of, scorer=scorer)
+        intro = t.render("map.alt_score", out_of=out_of, scorer=scorer)
+    else:
+        criterion = kb.criteria[data.criterion_id]
+        label = tr(criterion, "label", t)
+        group = t.render(f"words.group.{criterion.group}")
+        title = t.render("map.criterion_title", label=label, group=group, scorer=scorer)
+        intro = t.render("map.alt_criterion", label=label)
+
+    lines = [title]
+    for key, group in members.items():
+        codes = ", ".join(code for code, _ in group) or t.render("map.none")
+        lines.append(t.render("map.line", name=names[key], count=len(group), codes=codes))
+    lines.append(t.render("map.note"))
+    content = clip("\n".join(lines), limits.MESSAGE_CONTENT)
+
+    counts = "; ".join(f"{names[key]}: {len(group)}" for key, group in members.items())
+    alt = f"{intro} {t.render('map.alt_counts', counts=counts)}"
+    top = next((key for key, group in members.items() if group and key not in ("none", "unknown")), None)
+    if top is not None:
+        for listing in (", ".join(n for _, n in members[top]), ", ".join(c for c, _ in members[top])):
+            candidate = f"{alt} {t.render('map.alt_top', name=names[top], members=listing)}"
+            if len(candidate) <= ALT_TEXT_LIMIT:
+                alt = candidate
+                break
+    return MapText(content=content, alt_text=clip(alt, ALT_TEXT_LIMIT))
