@@ -68,3 +68,20 @@ def test_validate_command_exit_codes(tmp_path: Path) -> None:
     result = _run(["kb", "validate", str(tmp_path)])
     assert result.returncode == 1
     assert "rubric.yaml: error: missing file" in result.stdout
+
+
+def test_run_without_token_says_so_in_one_line() -> None:
+    result = _run(["run"])
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "qibot: DISCORD_TOKEN is not set; `qibot run` needs a bot token (or run `qibot` for the console)"
+    ]
+
+
+def test_bad_setting_stops_startup_with_one_line() -> None:
+    result = _run(["run"], DISCORD_TOKEN="x", QIBOT_MODERATOR_ROLE_IDS="mods")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("qibot: bad setting QIBOT_MODERATOR_ROLE_IDS")
+    assert "x" not in lines[0].split("QIBOT_MODERATOR_ROLE_IDS")[0]

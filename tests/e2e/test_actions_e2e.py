@@ -47,6 +47,7 @@ async def env(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> di
         QIBOT_SCHEDULER_SECONDS="0.2",
         QIBOT_CLOCK_OFFSET_FILE=str(base / "offset"),
         QIBOT_SCHEDULE_GRACE_MINUTES="60",
+        QIBOT_WATCH_SECONDS="0.3",
     )
 
 
@@ -191,6 +192,27 @@ async def test_subscriptions_get_one_notice_per_change(fake: FakeDiscord, bot: B
     assert len(fake.channel_messages[int(dm["id"])]) == 1, "one notice per change"
     gone = await (await fake.inject_command("unsubscribe", {"jurisdiction": "CT"}, user=member)).wait_response()
     assert gone.data["content"] == "Unsubscribed."
+
+
+async def test_file_watcher_picks_up_reviewed_changes(fake: FakeDiscord, bot: BotProcess, env: dict[str, str]) -> None:
+    """With QIBOT_WATCH_SECONDS set, a merged file change goes live without /kb reload; a broken one does not."""
+    path = Path(env["QIBOT_KNOWLEDGE_PATH"]) / "jurisdictions" / "wv.yaml"
+    good = path.read_text()
+    path.write_text(good + "\nbroken: [\n")
+    await asyncio.sleep(1.0)
+    still = await (await fake.inject_command("state", {"jurisdiction": "WV"})).wait_response()
+    assert embed_of(still.data)["title"].startswith("West Virginia")
+    path.write_text(good.replace("name: West Virginia", "name: West Virginia (watched)", 1))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while loop.time() < deadline:
+        callback = await (await fake.inject_command("state", {"jurisdiction": "WV", "public": False})).wait_response()
+        if "(watched)" in embed_of(callback.data)["title"]:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError("the watcher did not load the changed file")
+    path.write_text(good)
 
 
 async def test_schedule_echoes_three_runs_and_posts_on_time(

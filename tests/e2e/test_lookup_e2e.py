@@ -167,3 +167,18 @@ async def test_one_log_line_per_interaction_and_never_the_token(fake: FakeDiscor
     assert "latency_ms=" in line
     assert "outcome=" in line
     assert TOKEN not in bot.output
+
+
+async def test_public_replies_are_rate_limited_per_member_but_still_answered(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """Default: 3 public replies per 30 s per member; over that the answer comes privately."""
+    member = 555_000_000_000_000_001
+    flags = []
+    for _ in range(4):
+        callback = await (await fake.inject_command("state", {"jurisdiction": "OH"}, user=member)).wait_response()
+        assert embed_of(callback.data)["title"].startswith("Ohio")
+        flags.append(bool(callback.data.get("flags", 0) & EPHEMERAL))
+    assert flags == [False, False, False, True]
+    other = await (await fake.inject_command("state", {"jurisdiction": "OH"}, user=member + 1)).wait_response()
+    assert not other.data.get("flags", 0) & EPHEMERAL, "the limit is per member, not per channel"

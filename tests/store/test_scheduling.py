@@ -27,8 +27,15 @@ class FixedClock:
 async def _add(store: Store, local: str, repeat: str = "daily", channel: int = 10) -> int:
     first_local = times.parse_local(local)
     return await store.add_schedule(
-        guild_id=1, channel_id=channel, prompt="contact-legislator", jurisdiction="ct", timezone="America/New_York",
-        local_time=first_local, repeat=repeat, first_run=times.to_utc(first_local, NY), created_by=5,
+        guild_id=1,
+        channel_id=channel,
+        prompt="contact-legislator",
+        jurisdiction="ct",
+        timezone="America/New_York",
+        local_time=first_local,
+        repeat=repeat,
+        first_run=times.to_utc(first_local, NY),
+        created_by=5,
     )
 
 
@@ -56,7 +63,9 @@ async def test_due_runs_post_once_and_advance(store: Store) -> None:
     clock.value = dt.datetime(2026, 3, 8, 22, 0, 1, tzinfo=UTC)  # next day 18:00 EDT
     await scheduler.tick()
     assert [(p[1], p[2]) for p in posted] == [
-        (dt.datetime(2026, 3, 7, 23, 0, tzinfo=UTC), False), (dt.datetime(2026, 3, 8, 22, 0, tzinfo=UTC), False)]
+        (dt.datetime(2026, 3, 7, 23, 0, tzinfo=UTC), False),
+        (dt.datetime(2026, 3, 8, 22, 0, tzinfo=UTC), False),
+    ]
     assert [o for _, o, _ in await store.runs(schedule_id)] == ["posted", "posted"]
 
 
