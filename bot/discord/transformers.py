@@ -21,10 +21,7 @@ class KBTransformer(app_commands.Transformer):
 
     def _index(self, interaction: discord.Interaction):
         bot: QiBot = interaction.client  # type: ignore[assignment]
-        kb = bot.responder.kb
-        return {"jurisdiction": kb.jurisdiction_index, "criterion": kb.criterion_index, "term": kb.glossary_index}[
-            self.what
-        ]
+        return bot.responder.kb.index(self.what)
 
     async def transform(self, interaction: discord.Interaction, value: str) -> str:
         found = self._index(interaction).resolve(value)

@@ -49,3 +49,11 @@ class KnowledgeBase:
     def glossary_index(self) -> Index:
         """Lookup over glossary terms."""
         return Index(Entry(e.id, e.term, (e.id, e.term, *e.aliases)) for e in self.glossary.values())
+
+    def index(self, what: str) -> Index:
+        """The lookup for "jurisdiction", "criterion" or "term"."""
+        return {
+            "jurisdiction": self.jurisdiction_index,
+            "criterion": self.criterion_index,
+            "term": self.glossary_index,
+        }[what]

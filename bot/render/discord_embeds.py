@@ -67,3 +67,12 @@ def link_view(links) -> discord.ui.View | None:
         )
     view.stop()
     return view
+
+
+def action_message(msg, *, late_for: int | None = None) -> dict:
+    """Keyword arguments for sending a call to action: its embed and, when it has links, the link buttons."""
+    kwargs: dict = {"embed": action_embed(msg, late_for=late_for)}
+    view = link_view(msg.links)
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs

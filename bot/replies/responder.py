@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 
-from bot.kb.lookup import Entry, Index, Resolution
+from bot.kb.lookup import Entry
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies import build
 from bot.replies.model import Reply
@@ -77,22 +77,19 @@ class Responder:
         """The live snapshot (re-read on every call, so reloads take effect at once)."""
         return self._knowledge()
 
-    def _resolve(self, index: Index, query: str) -> Resolution:
-        return index.resolve(query)
+    def _answer(self, what: str, kind: str, query: str, locale: str) -> Reply:
+        """Resolve ``query`` in the ``what`` index; build the ``kind`` reply, or a private "Did you mean"."""
+        kb = self.kb
+        found = kb.index(what).resolve(query)
+        if found.id is None:
+            return build.not_found_reply(query, what, found.suggestions, templates_for(locale))
+        return self._built(kb, kind, found.id, locale)
 
     def state(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
-        kb, t = self.kb, templates_for(locale)
-        found = kb.jurisdiction_index.resolve(query)
-        if found.id is None:
-            return build.not_found_reply(query, "jurisdiction", found.suggestions, t)
-        return self._built(kb, "state", found.id, locale)
+        return self._answer("jurisdiction", "state", query, locale)
 
     def criterion(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
-        kb, t = self.kb, templates_for(locale)
-        found = kb.criterion_index.resolve(query)
-        if found.id is None:
-            return build.not_found_reply(query, "criterion", found.suggestions, t)
-        return self._built(kb, "criterion", found.id, locale)
+        return self._answer("criterion", "criterion", query, locale)
 
     def compare(self, queries: list[str], locale: str = DEFAULT_LOCALE) -> Reply:
         kb, t = self.kb, templates_for(locale)
@@ -111,11 +108,7 @@ class Responder:
         return self._built(kb, "compare", ",".join(ids), locale)
 
     def explain(self, query: str, locale: str = DEFAULT_LOCALE) -> Reply:
-        kb, t = self.kb, templates_for(locale)
-        found = kb.glossary_index.resolve(query)
-        if found.id is None:
-            return build.not_found_reply(query, "term", found.suggestions, t)
-        return self._built(kb, "explain", found.id, locale)
+        return self._answer("term", "explain", query, locale)
 
     def about(self, locale: str = DEFAULT_LOCALE) -> Reply:
         return build.about_reply(self.kb, templates_for(locale))
@@ -125,10 +118,7 @@ class Responder:
 
     def complete(self, what: str, text: str, limit: int = 25) -> list[Entry]:
         """Autocomplete for "jurisdiction", "criterion" or "term"."""
-        kb = self.kb
-        index = {"jurisdiction": kb.jurisdiction_index, "criterion": kb.criterion_index, "term": kb.glossary_index}[
-            what
-        ]
+        index = self.kb.index(what)
         return index.complete(text, limit)
 
     def ask(self, line: str, locale: str = DEFAULT_LOCALE) -> Reply:

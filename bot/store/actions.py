@@ -156,9 +156,10 @@ class ActionStore:
             result = await conn.execute(query.values(status=status, status_note=note))
             return result.rowcount == 1
 
-    def _insert_runs(self):
+    def _insert_ignoring_duplicates(self, table: sa.Table):
+        """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
         dialect = postgresql if self.dialect == "postgresql" else sqlite
-        return dialect.insert(tables.schedule_runs).on_conflict_do_nothing()
+        return dialect.insert(table).on_conflict_do_nothing()
 
     async def claim_due(self, now: dt.datetime, *, worker: str, grace: dt.timedelta, limit: int = 100) -> list[Claim]:
         """Atomically take up to ``limit`` due schedules and advance them.
@@ -207,7 +208,9 @@ class ActionStore:
                 advances.append({"b_id": sched.id, "b_next": following, "b_status": "active" if following else "done"})
                 claims.append(Claim(sched, run_at, late, skipped))
             inserted = await conn.execute(
-                self._insert_runs().returning(tables.schedule_runs.c.schedule_id, tables.schedule_runs.c.run_at),
+                self._insert_ignoring_duplicates(tables.schedule_runs).returning(
+                    tables.schedule_runs.c.schedule_id, tables.schedule_runs.c.run_at
+                ),
                 runs,
             )
             ours = {row.schedule_id for row in inserted}  # a run someone else recorded is not ours to post
@@ -255,11 +258,9 @@ class ActionStore:
         """Follow a jurisdiction; False when already following."""
         from bot.store.store import utcnow
 
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
         async with self._begin() as conn:
             result = await conn.execute(
-                dialect.insert(tables.subscriptions)
-                .values(
+                self._insert_ignoring_duplicates(tables.subscriptions).values(
                     jurisdiction=jurisdiction,
                     target_kind=target_kind,
                     target_id=target_id,
@@ -267,7 +268,6 @@ class ActionStore:
                     created_by=by,
                     created_at=utcnow(),
                 )
-                .on_conflict_do_nothing()
             )
             return result.rowcount == 1
 
@@ -306,17 +306,14 @@ class NoticeStore:
         """True for the one process that gets to send this notice."""
         from bot.store.store import utcnow
 
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
         async with self._begin() as conn:
             result = await conn.execute(
-                dialect.insert(tables.notices_sent)
-                .values(
+                self._insert_ignoring_duplicates(tables.notices_sent).values(
                     kb_version=kb_version,
                     jurisdiction=jurisdiction,
                     target_kind=target_kind,
                     target_id=target_id,
                     sent_at=utcnow(),
                 )
-                .on_conflict_do_nothing()
             )
             return result.rowcount == 1

@@ -196,10 +196,7 @@ class Store(ActionStore, NoticeStore):
             query = query.where(tables.reports.c.status == status)
         async with self._begin() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        fields = Report.__dataclass_fields__
-        return [
-            Report(**{k: aware(v) if k == "created_at" else v for k, v in row.items() if k in fields}) for row in rows
-        ]
+        return [_report(row) for row in rows]
 
     async def close_report(self, report_id: int, *, status: str, by: int, note: str) -> Report:
         """Resolve or dismiss an open report; raises StoreConflict if it is not open."""
@@ -216,8 +213,7 @@ class Store(ActionStore, NoticeStore):
             row = (
                 (await conn.execute(sa.select(tables.reports).where(tables.reports.c.id == report_id))).mappings().one()
             )
-        fields = Report.__dataclass_fields__
-        return Report(**{k: aware(v) if k == "created_at" else v for k, v in row.items() if k in fields})
+        return _report(row)
 
     # ----------------------------------------------------------------- knowledge-base history
 
@@ -303,6 +299,12 @@ class Store(ActionStore, NoticeStore):
                     sa.select(tables.guild_settings.c[name]).where(tables.guild_settings.c.guild_id == guild_id)
                 )
             ).scalar()
+
+
+def _report(row) -> Report:
+    return Report(
+        **{k: aware(v) if k == "created_at" else v for k, v in row.items() if k in Report.__dataclass_fields__}
+    )
 
 
 def _change(row) -> Change:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.e2e.harness import ROLES, TOKEN, BotProcess, bot_env
+from tests.e2e.harness import ROLES, TOKEN, BotProcess, bot_env, running_bot
 from tests.fakediscord import FakeDiscord
 
 
@@ -25,10 +25,5 @@ async def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(fake: FakeDiscord, data_dir: Path) -> AsyncIterator[BotProcess]:
-    process = await BotProcess.start(bot_env(fake, data_dir))
-    try:
-        await fake.wait_ready(30)
-        await process.wait_ready(30)
+    async with running_bot(fake, bot_env(fake, data_dir)) as process:
         yield process
-    finally:
-        await process.stop()

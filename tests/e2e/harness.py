@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,3 +122,15 @@ def embed_of(callback_or_message: dict) -> dict:
 def buttons_of(message: dict) -> list[dict]:
     """Every component of a message's action rows."""
     return [c for row in message.get("components") or [] for c in row.get("components", [])]
+
+
+@contextlib.asynccontextmanager
+async def running_bot(fake: FakeDiscord, env: dict[str, str]) -> AsyncIterator[BotProcess]:
+    """Start `qibot run`, wait until both the fake and the bot say it is ready; stop it afterwards."""
+    process = await BotProcess.start(env)
+    try:
+        await fake.wait_ready(30)
+        await process.wait_ready(30)
+        yield process
+    finally:
+        await process.stop()

@@ -15,7 +15,18 @@ import pytest_asyncio
 from bot.actions import times
 from bot.settings import Settings
 from bot.store import Store
-from tests.e2e.harness import MOD_ROLE, ORGANIZER_ROLE, ROLES, ROOT, TOKEN, BotProcess, bot_env, buttons_of, embed_of
+from tests.e2e.harness import (
+    MOD_ROLE,
+    ORGANIZER_ROLE,
+    ROLES,
+    ROOT,
+    TOKEN,
+    BotProcess,
+    bot_env,
+    buttons_of,
+    embed_of,
+    running_bot,
+)
 from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -53,13 +64,8 @@ async def env(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> di
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(fake: FakeDiscord, env: dict[str, str]) -> AsyncIterator[BotProcess]:
-    process = await BotProcess.start(env)
-    try:
-        await fake.wait_ready(30)
-        await process.wait_ready(30)
+    async with running_bot(fake, env) as process:
         yield process
-    finally:
-        await process.stop()
 
 
 def _offset(env: dict[str, str]) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.e2e.harness import MOD_ROLE, OTHER_ROLE, ROLES, ROOT, TOKEN, BotProcess, bot_env, embed_of
+from tests.e2e.harness import MOD_ROLE, OTHER_ROLE, ROLES, ROOT, TOKEN, BotProcess, bot_env, embed_of, running_bot
 from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -35,13 +35,8 @@ async def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(fake: FakeDiscord, data_dir: Path, knowledge: Path) -> AsyncIterator[BotProcess]:
     env = bot_env(fake, data_dir, QIBOT_KNOWLEDGE_PATH=str(knowledge), QIBOT_CHANGE_CHANNEL_ID=str(CHANGES))
-    process = await BotProcess.start(env)
-    try:
-        await fake.wait_ready(30)
-        await process.wait_ready(30)
+    async with running_bot(fake, env) as process:
         yield process
-    finally:
-        await process.stop()
 
 
 async def _open_editor(fake: FakeDiscord, jurisdiction: str, criterion: str, **ctx):

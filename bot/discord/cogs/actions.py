@@ -21,7 +21,7 @@ from bot.discord.checks import member_has_configured_role
 from bot.discord.respond import NO_PINGS
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
-from bot.render.discord_embeds import action_embed, link_view
+from bot.render.discord_embeds import action_message
 from bot.replies.fit import clip
 from bot.replies.templates import TemplateProblem
 from bot.store import StoreConflict
@@ -146,6 +146,15 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             )
         return None
 
+    async def _may_post(self, interaction: discord.Interaction, channel: discord.TextChannel) -> bool:
+        """Check the bot's own permissions in ``channel`` and say clearly what is missing."""
+        missing = missing_permissions(channel, interaction.guild.me)  # type: ignore[union-attr]
+        if missing:
+            await self._say(
+                interaction, f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}.", "forbidden"
+            )
+        return not missing
+
     async def prompt_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -169,11 +178,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         msg = await self._rendered_or_say(interaction, prompt, jurisdiction)
         if msg is None:
             return
-        kwargs = {"embed": action_embed(msg)}
-        view = link_view(msg.links)
-        if view:
-            kwargs["view"] = view
-        await self._say(interaction, "Preview (only you can see this):", **kwargs)
+        await self._say(interaction, "Preview (only you can see this):", **action_message(msg))
 
     @app_commands.command(name="post", description="Post a call to action in a channel now")
     @app_commands.describe(
@@ -194,11 +199,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         msg = await self._rendered_or_say(interaction, prompt, jurisdiction)
         if msg is None:
             return
-        missing = missing_permissions(channel, interaction.guild.me)  # type: ignore[union-attr]
-        if missing:
-            await self._say(
-                interaction, f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}.", "forbidden"
-            )
+        if not await self._may_post(interaction, channel):
             return
         content, mentions = None, NO_PINGS
         if ping:
@@ -213,12 +214,8 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
                 return
             content = f"<@&{role_id}>"
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)])
-        kwargs = {"embed": action_embed(msg), "allowed_mentions": mentions}
-        view = link_view(msg.links)
-        if view:
-            kwargs["view"] = view
         try:
-            sent = await channel.send(content, **kwargs)
+            sent = await channel.send(content, allowed_mentions=mentions, **action_message(msg))
         except discord.Forbidden:
             await self._say(interaction, f"Discord refused: I may not post in {channel.mention}.", "forbidden")
             return
@@ -254,11 +251,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         except times.BadTime as exc:
             await self._say(interaction, f"{exc}.", "bad-time")
             return
-        missing = missing_permissions(channel, interaction.guild.me)  # type: ignore[union-attr]
-        if missing:
-            await self._say(
-                interaction, f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}.", "forbidden"
-            )
+        if not await self._may_post(interaction, channel):
             return
         now = self.scheduler.clock.now()
         runs = times.upcoming(local, tz, repeat, now - dt.timedelta(seconds=1), 3)
@@ -401,15 +394,9 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         sched = claim.schedule
         msg = await self.render(sched.guild_id, sched.prompt, sched.jurisdiction)
         channel = self.bot.get_partial_messageable(sched.channel_id, guild_id=sched.guild_id)
-        kwargs = {
-            "embed": action_embed(msg, late_for=int(claim.run_at.timestamp()) if claim.late else None),
-            "allowed_mentions": NO_PINGS,
-        }
-        view = link_view(msg.links)
-        if view:
-            kwargs["view"] = view
+        late_for = int(claim.run_at.timestamp()) if claim.late else None
         try:
-            sent = await channel.send(**kwargs)
+            sent = await channel.send(allowed_mentions=NO_PINGS, **action_message(msg, late_for=late_for))
         except discord.NotFound as exc:
             raise ChannelUnavailable(f"channel <#{sched.channel_id}> no longer exists") from exc
         except discord.Forbidden as exc:

@@ -11,12 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.locale import reply_locale
+from bot.discord.respond import NO_PINGS
 from bot.discord.transformers import Criterion
 from bot.render.tilemap import is_cached, render_map
 from bot.replies.maptext import map_text
 from bot.replies.responder import templates_for
 
-NO_PINGS = discord.AllowedMentions.none()
 PUBLIC = "Show the map to the channel (default) or only to you"
 
 
