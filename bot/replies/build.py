@@ -57,6 +57,12 @@ def verified_range(dates: Iterable[dt.date]) -> str | None:
     return found[0].isoformat() if len(found) == 1 else f"{found[0].isoformat()} to {found[-1].isoformat()}"
 
 
+def _missing_verdict(j: Jurisdiction, t: Templates) -> str:
+    """What to say for a criterion without a verdict: not reviewed at all, or reviewed but unsettled."""
+    key = "state.unreviewed_value" if j.review.status is ReviewStatus.NOT_REVIEWED else "state.unscored_value"
+    return t.render(key)
+
+
 def _verdict_words(verdict: Verdict, t: Templates) -> tuple[str, str]:
     return t.render(f"words.mark.{verdict.value}"), t.render(f"words.verdict.{verdict.value}")
 
@@ -96,7 +102,11 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
             lines.append(t.render("state.not_law"))
     else:
         lines.append(t.render("state.no_law", name=j.name))
-    lines.append(t.render("state.score", score=score_line(kb, j, t), scorer=kb.rubric.scorer))
+    end, start = total_score(j, kb.rubric)
+    if end.known or start.known:
+        lines.append(t.render("state.score", score=score_line(kb, j, t), scorer=kb.rubric.scorer))
+    else:
+        lines.append(t.render("state.no_score", scorer=kb.rubric.scorer))
     stated = j.stated_score
     if stated and (stated.end is not None or stated.start is not None):
         lines.append(
@@ -115,7 +125,7 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
         fields.append(
             Field(
                 t.render("state.all_unknown_name", mark=mark, verdict=word, count=len(kb.rubric.criteria)),
-                t.render("state.unreviewed_value"),
+                _missing_verdict(j, t),
             )
         )
     for criterion in kb.rubric.criteria if j.verdicts else ():
@@ -123,7 +133,7 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
         mark, word = _verdict_words(v.verdict if v else Verdict.UNKNOWN, t)
         name = t.render("state.criterion_name", mark=mark, verdict=word, label=tr(criterion, "label", t))
         if v is None:
-            value = t.render("state.unreviewed_value")
+            value = _missing_verdict(j, t)
         else:
             reason = tr(v, "reason", t)
             quote = clip(v.quote, 1024 - len(reason) - 160) if v.quote else None
@@ -163,7 +173,7 @@ def _criterion_line(j: Jurisdiction, v: CriterionVerdict | None, t: Templates) -
             "criterion.line",
             name=j.name,
             law_note=law_note,
-            text=t.render("state.unreviewed_value"),
+            text=_missing_verdict(j, t),
             source=j.summary_source or "",
         )
     text = f"“{clip(v.quote, CRITERION_LINE_TEXT)}”" if v.quote else clip(tr(v, "reason", t), CRITERION_LINE_TEXT)
@@ -238,7 +248,7 @@ def compare_reply(kb: KnowledgeBase, jids: list[str], t: Templates) -> Reply:
         for j in js:
             v = j.verdicts.get(c.id)
             mark, word = _verdict_words(v.verdict if v else Verdict.UNKNOWN, t)
-            reason = clip(tr(v, "reason", t), reason_room) if v else t.render("state.unreviewed_value")
+            reason = clip(tr(v, "reason", t), reason_room) if v else t.render("compare.no_verdict")
             cells.append(t.render("compare.cell", name=j.name, mark=mark, verdict=word, reason=reason))
         fields.append(Field(t.render("compare.field_name", label=tr(c, "label", t)), "\n".join(cells)))
     dates = [v.verified_on for j in js for v in j.verdicts.values()]
