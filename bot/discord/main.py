@@ -37,7 +37,7 @@ async def start(settings: Settings) -> int:
         for issue in errors[:20]:
             print(f"  {issue}", file=sys.stderr)
         return 1
-    store = await Store.open_degraded(settings.sqlalchemy_url)
+    store = await Store.open_degraded(settings.sqlalchemy_url, migrate_out_of_process=True)
     point_at(settings)
     bot = make_bot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
     try:

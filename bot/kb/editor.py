@@ -10,15 +10,15 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from typing import TYPE_CHECKING, Any
 
 from bot.kb.issues import Issue, Severity
 from bot.kb.loader import collect
 from bot.kb.snapshot import KnowledgeBase
+
+if TYPE_CHECKING:  # ruamel.yaml loads on the first edit, not at start-up
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 EDITABLE = ("verdict", "points", "reason", "quote", "source")
 DEFAULTS = {"confidence": "medium", "scored_by": "our-reading"}
@@ -63,6 +63,8 @@ def file_sha(text: str) -> str:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap lines the edit did not touch
@@ -102,6 +104,8 @@ def _plan(root: Path, jid: str, cid: str, expected_sha: str | None, change) -> E
     yaml = _yaml()
     doc = yaml.load(text)
     if doc.get("verdicts") is None:
+        from ruamel.yaml.comments import CommentedMap
+
         doc["verdicts"] = CommentedMap()
     verdicts = doc["verdicts"]
     before = plain(verdicts.get(cid))
@@ -120,6 +124,9 @@ def plan_edit(
     root: Path, jid: str, cid: str, values: dict[str, Any], *, expected_sha: str | None, today: dt.date | None = None
 ) -> EditPlan:
     """Set a verdict's editable fields (empty quote removes it); verified_on becomes today."""
+
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     def change(verdicts: CommentedMap) -> None:
         entry = verdicts.get(cid)
@@ -145,6 +152,9 @@ def plan_edit(
 
 def plan_restore(root: Path, jid: str, cid: str, restore: dict | None, *, expect: dict | None) -> EditPlan:
     """Put a verdict entry back as it was (``restore``; None removes it), if it still equals ``expect``."""
+
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     def change(verdicts: CommentedMap) -> None:
         if plain(verdicts.get(cid)) != expect:

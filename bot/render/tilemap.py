@@ -12,13 +12,14 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
-from typing import NamedTuple
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot.kb.schema import Jurisdiction, ReviewStatus, Verdict
 from bot.kb.scoring import total_score, verdict_of
 from bot.kb.snapshot import KnowledgeBase
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 GRID_COLS = 12
 GRID_ROWS = 8
@@ -222,6 +223,8 @@ def text_colour(fill: str) -> str:
 
 @cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont  # Pillow loads on the first render, not at start-up
+
     return ImageFont.load_default(size=size)
 
 
@@ -245,6 +248,8 @@ def _draw_tile(draw: ImageDraw.ImageDraw, jid: str, tile: Tile) -> None:
 
 def render_png(data: MapData) -> bytes:
     """Draw the map as a PNG (in memory)."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.text((WIDTH / 2, 34), data.title, fill=INK, font=_fit_font(draw, data.title, 34, WIDTH - 40), anchor="mm")

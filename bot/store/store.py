@@ -6,9 +6,12 @@ The schema is managed by Alembic migrations, applied on open under a PostgreSQL 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -91,6 +94,22 @@ def _upgrade(sync_connection: sa.Connection) -> None:
     command.upgrade(config, "head")
 
 
+async def _migrate_in_child(url: str) -> None:
+    """Run ``python -m bot.store.migrate`` (the URL passes in the environment, never on the command line)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.store.migrate",
+        env={**os.environ, "QIBOT_MIGRATE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await child.communicate()
+    if child.returncode != 0:
+        lines = err.decode(errors="replace").strip().splitlines()
+        raise StoreUnavailable(f"migration failed: {lines[-1] if lines else child.returncode}")
+
+
 def _current_revision(sync_connection: sa.Connection) -> str | None:
     if not sa.inspect(sync_connection).has_table("alembic_version"):
         return None
@@ -100,47 +119,58 @@ def _current_revision(sync_connection: sa.Connection) -> str | None:
 class Store(ActionStore, NoticeStore):
     """Async access to bot state."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, migrate_out_of_process: bool = False) -> None:
         self.engine = engine
         self.ready = False  # schema checked; until then every operation first tries to migrate
+        self.migrate_out_of_process = migrate_out_of_process
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect and bring the schema up to date (Alembic)."""
+    def _engine(cls, url: str) -> AsyncEngine:
         kwargs: dict = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 10}
         else:
             kwargs.update(pool_size=5, max_overflow=10, pool_timeout=5)
-        store = cls(create_async_engine(url, **kwargs))
+        return create_async_engine(url, **kwargs)
+
+    @classmethod
+    async def open(cls, url: str, *, migrate_out_of_process: bool = False) -> Store:
+        """Connect and bring the schema up to date (Alembic).
+
+        With ``migrate_out_of_process`` a pending migration runs in a short-lived child process, so a
+        long-running bot never keeps Alembic (about 12 MiB) in memory.
+        """
+        store = cls(cls._engine(url), migrate_out_of_process=migrate_out_of_process)
         await store.migrate()
         return store
 
     @classmethod
-    async def open_degraded(cls, url: str) -> Store:
+    async def open_degraded(cls, url: str, *, migrate_out_of_process: bool = False) -> Store:
         """Like :meth:`open`, but a database that is down does not stop the bot: lookups keep working,
         and each store operation retries the connection and fails with StoreUnavailable until it is back."""
         try:
-            return await cls.open(url)
+            return await cls.open(url, migrate_out_of_process=migrate_out_of_process)
         except StoreUnavailable:
             log.error("store: database unavailable at start; running without it until it comes back")
-            kwargs: dict = {"pool_pre_ping": True}
-            if not url.startswith("sqlite"):
-                kwargs.update(pool_size=5, max_overflow=10, pool_timeout=5)
-            return cls(create_async_engine(url, **kwargs))
+            return cls(cls._engine(url), migrate_out_of_process=migrate_out_of_process)
 
     async def migrate(self) -> None:
         """Apply pending migrations; several processes starting at once take turns (advisory lock)."""
         async with self._begin(migrating=True) as conn:
-            if self.dialect == "postgresql":
-                await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-            if await conn.run_sync(_current_revision) != HEAD_REVISION:
-                log.info("store: applying migrations up to %s", HEAD_REVISION)
-                await conn.run_sync(_upgrade)
+            current = await conn.run_sync(_current_revision)
+        if current != HEAD_REVISION and self.migrate_out_of_process:
+            await _migrate_in_child(self.engine.url.render_as_string(hide_password=False))
+        elif current != HEAD_REVISION:
+            async with self._begin(migrating=True) as conn:
+                if self.dialect == "postgresql":
+                    await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                if await conn.run_sync(_current_revision) != HEAD_REVISION:
+                    log.info("store: applying migrations up to %s", HEAD_REVISION)
+                    await conn.run_sync(_upgrade)
         self.ready = True
 
     async def close(self) -> None:

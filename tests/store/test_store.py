@@ -102,3 +102,19 @@ async def test_a_database_that_is_down_fails_clearly_and_recovers(tmp_path: Path
     missing.mkdir()
     assert await store.reports() == []
     await store.close()
+
+
+async def test_out_of_process_migration(store_url: str) -> None:
+    """The bot migrates in a child process; the result is the same schema."""
+    store = await Store.open(store_url, migrate_out_of_process=True)
+    assert store.ready
+    async with store.transaction() as conn:
+        version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar()
+    assert version == HEAD_REVISION
+    await store.add_report(user_id=1, jurisdiction="ct", kb_version="v")
+    await store.close()
+
+
+async def test_out_of_process_migration_failure_is_one_clear_error() -> None:
+    with pytest.raises(StoreUnavailable):
+        await Store.open("postgresql+asyncpg://nobody@127.0.0.1:9/none", migrate_out_of_process=True)
