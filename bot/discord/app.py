@@ -127,28 +127,14 @@ class QiBotMixin:
             log.info("report #%d on %s by %s", report_id, jid, interaction.user.id)
             return f"Thank you. Your report #{report_id} is in the moderators' queue."
 
-        try:
-            await deliver_text(interaction, save, defer_after=self.settings.defer_after_seconds)
-        except Exception as exc:  # the central handler picks the message
-            await self.tree.on_error(
-                interaction,
-                app_commands.CommandInvokeError(interaction.command, exc)  # type: ignore[arg-type]
-                if interaction.command
-                else _wrap(exc),
-            )
-            return
+        # errors (a database that is down) reach the modal's on_error and so the central handler
+        await deliver_text(interaction, save, defer_after=self.settings.defer_after_seconds)
         self.log_interaction(interaction, "report", "ok")
 
     async def close(self) -> None:
         await super().close()
         if self.store is not None:
             await self.store.close()
-
-
-def _wrap(exc: Exception) -> app_commands.AppCommandError:
-    error = app_commands.AppCommandError(str(exc))
-    error.__cause__ = exc
-    return error
 
 
 __all__ = ["EXTENSIONS", "QiBotMixin", "make_bot", "send_private"]

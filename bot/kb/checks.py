@@ -8,12 +8,12 @@ from bot.kb.issues import Issue, Severity
 from bot.kb.normalize import normalize
 from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, ReviewStatus, Rubric
 from bot.kb.scoring import group_score
-from bot.kb.yamlio import ParsedYaml
+from bot.kb.yamlio import LineIndex
 
 EXPECTED_GROUP_SIZES = {"end": 4, "start": 5}
 
 
-def _duplicates(file: str, parsed: ParsedYaml | None, owners: Iterable[tuple[str, list[str], tuple]]) -> list[Issue]:
+def _duplicates(file: str, parsed: LineIndex | None, owners: Iterable[tuple[str, list[str], tuple]]) -> list[Issue]:
     """Report any lookup key (id or alias) claimed by two entries."""
     seen: dict[str, str] = {}
     found = []
@@ -33,7 +33,7 @@ def _duplicates(file: str, parsed: ParsedYaml | None, owners: Iterable[tuple[str
     return found
 
 
-def check_rubric(rubric: Rubric, file: str, parsed: ParsedYaml | None) -> list[Issue]:
+def check_rubric(rubric: Rubric, file: str, parsed: LineIndex | None) -> list[Issue]:
     """Unique criterion ids and aliases; groups of the expected sizes."""
     found = []
     ids = [c.id for c in rubric.criteria]
@@ -58,7 +58,7 @@ def check_rubric(rubric: Rubric, file: str, parsed: ParsedYaml | None) -> list[I
     return found + _duplicates(file, parsed, owners)
 
 
-def check_glossary(glossary: Glossary, file: str, parsed: ParsedYaml | None) -> list[Issue]:
+def check_glossary(glossary: Glossary, file: str, parsed: LineIndex | None) -> list[Issue]:
     """Unique glossary ids, terms and aliases."""
     owners = [(e.id, [e.id, e.term, *e.aliases], ("entries", i, "aliases")) for i, e in enumerate(glossary.entries)]
     return _duplicates(file, parsed, owners)
@@ -69,7 +69,7 @@ def jurisdiction_keys(j: Jurisdiction) -> list[str]:
     return [j.id, j.name, j.postal, *([j.ap_style] if j.ap_style else []), *j.aliases]
 
 
-def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, ParsedYaml, str]]) -> list[Issue]:
+def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, LineIndex, str]]) -> list[Issue]:
     """No two jurisdiction files may claim the same lookup key.
 
     A jurisdiction's own id, name and postal code win over another file's alias, so the error lands
@@ -101,7 +101,7 @@ def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, ParsedYa
 
 
 def check_jurisdictions(
-    jurisdictions: dict[str, tuple[Jurisdiction, ParsedYaml, str]], rubric: Rubric | None
+    jurisdictions: dict[str, tuple[Jurisdiction, LineIndex, str]], rubric: Rubric | None
 ) -> list[Issue]:
     """Verdicts name real criteria; stated scores agree with the verdicts; review status is honest."""
     found: list[Issue] = []
@@ -136,7 +136,7 @@ def check_jurisdictions(
     return found
 
 
-def _check_stated_score(j: Jurisdiction, parsed: ParsedYaml, file: str, rubric: Rubric) -> list[Issue]:
+def _check_stated_score(j: Jurisdiction, parsed: LineIndex, file: str, rubric: Rubric) -> list[Issue]:
     found = []
     for group in ("end", "start"):
         stated = getattr(j.stated_score, group)
@@ -179,9 +179,7 @@ def _check_stated_score(j: Jurisdiction, parsed: ParsedYaml, file: str, rubric: 
     return found
 
 
-def check_action(
-    prompt: ActionPrompt, parsed: ParsedYaml, file: str, stem: str, jurisdictions: set[str]
-) -> list[Issue]:
+def check_action(prompt: ActionPrompt, parsed: LineIndex, file: str, stem: str, jurisdictions: set[str]) -> list[Issue]:
     """File name matches the id, the jurisdiction exists, and the text compiles in the sandbox."""
     from jinja2 import TemplateSyntaxError
 

@@ -14,7 +14,7 @@ from bot.kb import checks
 from bot.kb.issues import Issue, KnowledgeBaseInvalid, Severity
 from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, Rubric
 from bot.kb.snapshot import KnowledgeBase
-from bot.kb.yamlio import ParsedYaml, YamlSyntaxError, parse_yaml_text
+from bot.kb.yamlio import LazyLines, LineIndex, ParsedYaml, YamlSyntaxError, parse_yaml_text
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -98,7 +98,7 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
     if not root.is_dir():
         return None, [Issue(file=str(root), message="knowledge folder not found", hint="pass the path to knowledge/")]
 
-    def load_one(model: type[Model], path: Path) -> tuple[Model | None, ParsedYaml | None, str]:
+    def load_one(model: type[Model], path: Path) -> tuple[Model | None, LineIndex | None, str]:
         if path.resolve() in overrides:
             rel, text, read_issues = _rel(path, root), overrides[path.resolve()], []
         else:
@@ -109,6 +109,8 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         digest.update(rel.encode() + b"\0" + text.encode() + b"\0")
         obj, parsed, found = parse_model(model, rel, text)
         issues.extend(found)
+        if obj is not None:  # keep the text, not the node tree, for later line lookups
+            parsed = LazyLines(text)
         return obj, parsed, rel
 
     rubric = glossary = None
@@ -125,7 +127,7 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         if glossary is not None:
             issues.extend(checks.check_glossary(glossary, glossary_rel, glossary_yaml))
 
-    jurisdictions: dict[str, tuple[Jurisdiction, ParsedYaml, str]] = {}
+    jurisdictions: dict[str, tuple[Jurisdiction, LineIndex, str]] = {}
     files = sorted((root / "jurisdictions").glob("*.yaml"))
     if not files:
         issues.append(Issue(file="jurisdictions/", message="no jurisdiction files found"))

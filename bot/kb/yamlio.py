@@ -49,6 +49,25 @@ class ParsedYaml:
         return line
 
 
+class LazyLines:
+    """Line lookups for a file that parsed cleanly, without keeping its node tree in memory.
+
+    Cross-file checks rarely find anything, so the text is parsed again only when one does.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._parsed: ParsedYaml | None = None
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        if self._parsed is None:
+            self._parsed = parse_yaml_text(self._text)
+        return self._parsed.line_of(path)
+
+
+LineIndex = ParsedYaml | LazyLines  # anything that maps a field path to its line
+
+
 class YamlSyntaxError(ValueError):
     """A file that is not valid YAML; carries the line."""
 

@@ -221,6 +221,60 @@ async def test_file_watcher_picks_up_reviewed_changes(fake: FakeDiscord, bot: Bo
     path.write_text(good)
 
 
+async def test_create_preview_and_delete_a_server_prompt(fake: FakeDiscord, bot: BotProcess) -> None:
+    form = await (await fake.inject_command("action create", {}, roles=[ORGANIZER_ROLE])).wait_response()
+    assert form.type == 9
+    ids = [row["components"][0]["custom_id"] for row in form.data["components"]]
+    bad = await fake.inject_modal_submit(
+        form.data["custom_id"],
+        {
+            ids[0]: "hearing",
+            ids[1]: "Testify",
+            ids[2]: "Come {{ jurisdiction.name }}",
+            ids[3]: "Bill | http://x.org",
+            ids[4]: "",
+        },
+        roles=[ORGANIZER_ROLE],
+    )
+    refused = await bad.wait_response()
+    assert refused.data["content"].startswith("Not saved: links.0.url")
+    assert "https" in refused.data["content"]
+    form = await (await fake.inject_command("action create", {}, roles=[ORGANIZER_ROLE])).wait_response()
+    ids = [row["components"][0]["custom_id"] for row in form.data["components"]]
+    good = await fake.inject_modal_submit(
+        form.data["custom_id"],
+        {
+            ids[0]: "hearing",
+            ids[1]: "Testify at the hearing",
+            ids[2]: "{% if jurisdiction %}{{ jurisdiction.name }}: {% endif %}the committee hears public comment.",
+            ids[3]: "Read the bill | https://example.org/bill\nSign up | https://example.org/testify",
+            ids[4]: "2030-03-01T18:00:00-05:00",
+        },
+        roles=[ORGANIZER_ROLE],
+    )
+    saved = await good.wait_response()
+    assert saved.data["content"] == "Saved “hearing”. Preview it with `/action preview hearing`."
+    complete = await (
+        await fake.inject_autocomplete("action preview", {"prompt": "hear"}, roles=[ORGANIZER_ROLE])
+    ).wait_response()
+    assert {"name": "hearing", "value": "hearing"} in complete.data["choices"]
+    preview = await (
+        await fake.inject_command("action preview", {"prompt": "hearing", "jurisdiction": "VT"}, roles=[ORGANIZER_ROLE])
+    ).wait_response()
+    embed = embed_of(preview.data)
+    assert embed["description"].startswith("Vermont: the committee hears public comment.")
+    assert "<t:1898636400:F>" in embed["description"]
+    assert [b["label"] for b in buttons_of(preview.data)] == ["Read the bill", "Sign up"]
+    deleted = await (
+        await fake.inject_command("action delete", {"prompt": "hearing"}, roles=[ORGANIZER_ROLE])
+    ).wait_response()
+    assert deleted.data["content"] == "Deleted “hearing”."
+    gone = await (
+        await fake.inject_command("action preview", {"prompt": "hearing"}, roles=[ORGANIZER_ROLE])
+    ).wait_response()
+    assert "There is no prompt named" in gone.data["content"]
+
+
 async def test_schedule_echoes_three_runs_and_posts_on_time(
     fake: FakeDiscord, bot: BotProcess, env: dict[str, str]
 ) -> None:

@@ -212,7 +212,8 @@ async def test_database_down_edits_fail_clearly_lookups_work(
     down = await BotProcess.start(env)
     try:
         await down.wait_ready(30)
-        state = await (await fake.inject_command("state", {"jurisdiction": "CO"})).wait_response()
+        state_handle = await fake.inject_command("state", {"jurisdiction": "CO"})
+        state = await state_handle.wait_response()
         assert embed_of(state.data)["title"].startswith("Colorado")
         before = (knowledge / "jurisdictions" / "co.yaml").read_text()
         modal = await _open_editor(fake, "CO", "records", roles=[MOD_ROLE])
@@ -226,6 +227,15 @@ async def test_database_down_edits_fail_clearly_lookups_work(
         text = callback.data.get("content") or (await submit.wait_followup(10))["content"]
         assert "database is unavailable" in text
         assert (knowledge / "jurisdictions" / "co.yaml").read_text() == before
+
+        report = await fake.inject_component(state_handle.original, "qibot:report:co")
+        form = await report.wait_response()
+        note_id = form.data["components"][0]["components"][0]["custom_id"]
+        sent = await fake.inject_modal_submit(form.data["custom_id"], {note_id: "Check the cap."})
+        answer = await sent.wait_response(5)
+        text = answer.data.get("content") or (await sent.wait_followup(10))["content"]
+        assert "database is unavailable" in text
+        assert answer.data["flags"] & EPHEMERAL
         assert "Traceback" not in down.output.split("store: database")[0]
     finally:
         await down.stop()
