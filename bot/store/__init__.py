@@ -1,5 +1,6 @@
 """Bot state (reports, edit history, schedules, subscriptions) behind one small async store."""
 
-from bot.store.store import Store, StoreConflict, StoreUnavailable
+from bot.store.base import StoreConflict, StoreUnavailable
+from bot.store.store import Store
 
 __all__ = ["Store", "StoreConflict", "StoreUnavailable"]

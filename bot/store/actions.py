@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.actions import times
 from bot.kb.schema import ActionPrompt
 from bot.store import tables
+from bot.store.base import StoreConflict, aware, utcnow
 
 log = logging.getLogger(__name__)
 LATE_AFTER = dt.timedelta(seconds=90)  # a run posted later than this after its time is marked late
@@ -55,8 +56,6 @@ class Subscription:
 
 
 def _schedule(row) -> Schedule:
-    from bot.store.store import aware
-
     return Schedule(**{k: aware(row[k]) if k == "next_run_at" else row[k] for k in Schedule.__dataclass_fields__})
 
 
@@ -66,8 +65,6 @@ class ActionStore:
     # ----------------------------------------------------------------- organizer-made prompts
 
     async def save_prompt(self, guild_id: int, prompt: ActionPrompt, by: int) -> None:
-        from bot.store.store import StoreConflict, utcnow
-
         async with self._begin() as conn:
             exists = await conn.execute(
                 sa.select(tables.action_prompts.c.id).where(
@@ -115,8 +112,6 @@ class ActionStore:
         first_run: dt.datetime,
         created_by: int,
     ) -> int:
-        from bot.store.store import utcnow
-
         async with self._begin() as conn:
             result = await conn.execute(
                 sa.insert(tables.schedules).values(
@@ -227,8 +222,6 @@ class ActionStore:
         """Record each run's outcome (posted | late | failed | paused) and message id, in one round trip."""
         if not results:
             return
-        from bot.store.store import utcnow
-
         r = tables.schedule_runs
         async with self._begin() as conn:
             await conn.execute(
@@ -239,8 +232,6 @@ class ActionStore:
             )
 
     async def runs(self, schedule_id: int) -> list[tuple[dt.datetime, str, int | None]]:
-        from bot.store.store import aware
-
         r = tables.schedule_runs
         async with self._begin() as conn:
             rows = await conn.execute(
@@ -256,8 +247,6 @@ class ActionStore:
         self, *, jurisdiction: str, target_kind: str, target_id: int, guild_id: int | None, by: int
     ) -> bool:
         """Follow a jurisdiction; False when already following."""
-        from bot.store.store import utcnow
-
         async with self._begin() as conn:
             result = await conn.execute(
                 self._insert_ignoring_duplicates(tables.subscriptions).values(
@@ -298,14 +287,8 @@ class ActionStore:
                 for row in (await conn.execute(query)).mappings()
             ]
 
-
-class NoticeStore:
-    """Subscriber notices, sent once per (version, jurisdiction, subscriber) across processes."""
-
     async def claim_notice(self, *, kb_version: str, jurisdiction: str, target_kind: str, target_id: int) -> bool:
-        """True for the one process that gets to send this notice."""
-        from bot.store.store import utcnow
-
+        """True for the one process that gets to send this notice (one per version, jurisdiction, subscriber)."""
         async with self._begin() as conn:
             result = await conn.execute(
                 self._insert_ignoring_duplicates(tables.notices_sent).values(

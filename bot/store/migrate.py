@@ -10,7 +10,7 @@ import asyncio
 import os
 import sys
 
-from bot.store.store import Store, StoreUnavailable
+from bot.store import Store, StoreUnavailable
 
 
 async def _main(url: str) -> int:

@@ -22,30 +22,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store import tables
-from bot.store.actions import ActionStore, NoticeStore
+from bot.store.actions import ActionStore
+from bot.store.base import StoreConflict, StoreUnavailable, aware, utcnow
 
 log = logging.getLogger(__name__)
 
 HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test keeps them in step)
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 72_0242_001
-
-
-class StoreUnavailable(Exception):
-    """The database cannot be reached or refused the operation; nothing was written."""
-
-
-class StoreConflict(Exception):
-    """The operation conflicts with the current state (e.g. a report already closed)."""
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
 @dataclass(frozen=True)
@@ -116,7 +100,7 @@ def _current_revision(sync_connection: sa.Connection) -> str | None:
     return sync_connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-class Store(ActionStore, NoticeStore):
+class Store(ActionStore):
     """Async access to bot state."""
 
     def __init__(self, engine: AsyncEngine, *, migrate_out_of_process: bool = False) -> None:
