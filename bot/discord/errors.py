@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.discord.locale import reply_locale
 from bot.render.discord_embeds import page_embed
 from bot.replies import build
 from bot.replies.responder import templates_for
@@ -76,7 +77,7 @@ class QiTree(app_commands.CommandTree):
         miss = error.__cause__ if isinstance(error, app_commands.TransformerError) else None
         if isinstance(miss, LookupMiss):
             reply = build.not_found_reply(
-                miss.query, miss.what, miss.suggestions, templates_for(str(interaction.locale))
+                miss.query, miss.what, miss.suggestions, templates_for(reply_locale(interaction))
             )
             await send_private(interaction, embed=page_embed(reply))
             bot.log_interaction(interaction, None, "miss")

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import limits
+from bot.discord.locale import reply_locale
 from bot.render.discord_embeds import link_buttons, page_embed
 from bot.replies.model import Reply
+from bot.replies.responder import templates_for
 
 if TYPE_CHECKING:
     from bot.discord.app import QiBot
@@ -46,7 +48,7 @@ class PageButton(
     """Previous / next page. Clicking rebuilds the reply from the live knowledge base."""
 
     def __init__(self, kind: str, arg: str, page: int, locale: str, direction: str, *, disabled: bool = False) -> None:
-        label = "◀ Previous" if direction == "p" else "Next ▶"
+        label = templates_for(locale).render("buttons.previous" if direction == "p" else "buttons.next")
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -75,10 +77,13 @@ class PageButton(
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:report:(?P<jid>[a-z]{2,4})"):
     """“Report a problem” under a state reply: opens a short form, then records the report."""
 
-    def __init__(self, jid: str) -> None:
+    def __init__(self, jid: str, locale: str = "en") -> None:
         super().__init__(
             discord.ui.Button(
-                label="Report a problem", style=discord.ButtonStyle.danger, emoji="🚩", custom_id=f"qibot:report:{jid}"
+                label=templates_for(locale).render("buttons.report"),
+                style=discord.ButtonStyle.danger,
+                emoji="🚩",
+                custom_id=f"qibot:report:{jid}",
             )
         )
         self.jid = jid
@@ -87,28 +92,32 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:r
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> ReportButton:
-        return cls(match["jid"])
+        return cls(match["jid"], reply_locale(interaction))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: QiBot = interaction.client  # type: ignore[assignment]
         name = bot.responder.kb.jurisdictions.get(self.jid)
-        await interaction.response.send_modal(ReportModal(self.jid, name.name if name else self.jid.upper()))
+        form = ReportModal(self.jid, name.name if name else self.jid.upper(), reply_locale(interaction))
+        await interaction.response.send_modal(form)
 
 
 class ReportModal(discord.ui.Modal):
     """Asks what looks wrong; the note is optional."""
 
-    note: discord.ui.TextInput = discord.ui.TextInput(
-        label="What looks wrong? (optional)",
-        style=discord.TextStyle.paragraph,
-        required=False,
-        max_length=1000,
-        placeholder="e.g. the attorney-fees verdict: the statute says “shall”, see …",
-    )
-
-    def __init__(self, jid: str, name: str) -> None:
-        super().__init__(title=f"Report a problem: {name}"[: limits.MODAL_TITLE], custom_id=f"qibot:reportform:{jid}")
+    def __init__(self, jid: str, name: str, locale: str = "en") -> None:
+        t = templates_for(locale)
+        super().__init__(
+            title=t.render("report_form.title", name=name)[: limits.MODAL_TITLE], custom_id=f"qibot:reportform:{jid}"
+        )
         self.jid = jid
+        self.note = discord.ui.TextInput(
+            label=t.render("report_form.label"),
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=1000,
+            placeholder=t.render("report_form.placeholder"),
+        )
+        self.add_item(self.note)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         bot: QiBot = interaction.client  # type: ignore[assignment]
@@ -137,7 +146,7 @@ def reply_view(reply: Reply, page: int, locale: str) -> discord.ui.View | None:
         )
         rows_used = 1
     if reply.subject and reply.kind == "state":
-        item = ReportButton(reply.subject)
+        item = ReportButton(reply.subject, locale)
         item.row = rows_used
         view.add_item(item)
         first_links = limits.BUTTONS_PER_ROW - 1

@@ -100,3 +100,12 @@ async def test_command_payload_snapshot(kb: KnowledgeBase) -> None:
     compare = [o["name"] for o in payload["compare"]["options"]]
     assert compare == ["first", "second", "third", "public"]
     await bot.close()
+
+
+async def test_buttons_follow_the_reply_language(kb: KnowledgeBase) -> None:
+    reply = build.criterion_reply(kb, "attorney-fees", templates_for("es-ES"))
+    labels = [b.get("label") for row in reply_view(reply, 0, "es-ES").to_components() for b in row["components"]]
+    assert labels[:2] == ["◀ Anterior", "Siguiente ▶"]
+    state = build.state_reply(kb, "ct", templates_for("es-419"))
+    labels = [b.get("label") for row in reply_view(state, 0, "es-419").to_components() for b in row["components"]]
+    assert "Informar de un problema" in labels

@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.locale import reply_locale
 from bot.discord.respond import deliver
 
 
@@ -15,7 +16,7 @@ class About(commands.Cog):
 
     @app_commands.command(name="about", description="What qibot is, where its facts come from, how to report an error")
     async def about(self, interaction: discord.Interaction) -> None:
-        locale = str(interaction.locale)
+        locale = reply_locale(interaction)
 
         reply = self.bot.responder.about(locale)  # type: ignore[attr-defined]
         await deliver(

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot import edits, limits
 from bot.discord.checks import member_has_configured_role
+from bot.discord.locale import reply_locale
 from bot.discord.respond import NO_PINGS, deliver, deliver_text
 from bot.discord.transformers import Criterion, Jurisdiction
 from bot.kb import editor
@@ -224,7 +225,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     @app_commands.command(name="preview", description="See a jurisdiction's reply as members would, privately")
     @app_commands.describe(jurisdiction="State, DC or NYC")
     async def preview(self, interaction: discord.Interaction, jurisdiction: Jurisdiction) -> None:
-        locale = str(interaction.locale)
+        locale = reply_locale(interaction)
         await deliver(
             interaction,
             self.bot.responder.state(jurisdiction, locale),
