@@ -19,7 +19,7 @@ def _knowledge_root(arg: str | None = None) -> Path:
     return Path(arg or os.environ.get("QIBOT_KNOWLEDGE_PATH") or DEFAULT_ROOT)
 
 
-def _load_or_explain(root: Path) -> KnowledgeBase | None:
+def load_or_explain(root: Path) -> KnowledgeBase | None:
     """Load the knowledge base, or print why it is invalid (the bot refuses to start on it)."""
     try:
         return load_knowledge(root)
@@ -57,7 +57,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import run_console
     from bot.replies.responder import Responder
 
-    kb = _load_or_explain(_knowledge_root(getattr(args, "knowledge", None)))
+    kb = load_or_explain(_knowledge_root(getattr(args, "knowledge", None)))
     if kb is None:
         return 1
     return run_console(Responder(lambda: kb))
@@ -67,7 +67,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.render.text import render_text
     from bot.replies.responder import Responder
 
-    kb = _load_or_explain(_knowledge_root(args.knowledge))
+    kb = load_or_explain(_knowledge_root(args.knowledge))
     if kb is None:
         return 1
     reply = Responder(lambda: kb).ask(" ".join(args.line), args.locale)
@@ -81,7 +81,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     snapshots = []
     for path in (args.old, args.new):
-        kb = _load_or_explain(Path(path))
+        kb = load_or_explain(Path(path))
         if kb is None:
             return 1
         snapshots.append(kb)
@@ -94,7 +94,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     from bot.kb.sources import sources_markdown
 
     root = _knowledge_root(args.path)
-    kb = _load_or_explain(root)
+    kb = load_or_explain(root)
     if kb is None:
         return 1
     text, target = sources_markdown(kb), root / "SOURCES.md"

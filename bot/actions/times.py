@@ -55,15 +55,18 @@ def occurrences(first_local: dt.datetime, tz: ZoneInfo, repeat: str) -> Iterator
         local = local + STEP[repeat]
 
 
+def _start_near(first_local: dt.datetime, tz: ZoneInfo, repeat: str, moment: dt.datetime) -> dt.datetime:
+    """A local start at most one step before ``moment``, so callers need not walk every day since the start."""
+    if repeat == "once":
+        return first_local
+    start_utc = to_utc(first_local, tz)
+    skipped = (moment - start_utc) // STEP[repeat] - 1 if moment > start_utc else 0
+    return first_local + STEP[repeat] * skipped if skipped > 0 else first_local
+
+
 def next_after(first_local: dt.datetime, tz: ZoneInfo, repeat: str, after: dt.datetime) -> dt.datetime | None:
     """The first run strictly after ``after`` (UTC), or None when a one-off run has passed."""
-    if repeat != "once":  # jump close to ``after`` without walking every day since the start
-        start_utc = to_utc(first_local, tz)
-        if after > start_utc:
-            skipped = (after - start_utc) // STEP[repeat] - 1
-            if skipped > 0:
-                first_local = first_local + STEP[repeat] * skipped
-    for run in occurrences(first_local, tz, repeat):
+    for run in occurrences(_start_near(first_local, tz, repeat, after), tz, repeat):
         if run > after:
             return run
     return None
@@ -72,12 +75,7 @@ def next_after(first_local: dt.datetime, tz: ZoneInfo, repeat: str, after: dt.da
 def latest_at_or_before(first_local: dt.datetime, tz: ZoneInfo, repeat: str, now: dt.datetime) -> dt.datetime | None:
     """The most recent scheduled run at or before ``now`` (UTC)."""
     previous = None
-    start_utc = to_utc(first_local, tz)
-    if repeat != "once" and now > start_utc:
-        skipped = (now - start_utc) // STEP[repeat] - 1
-        if skipped > 0:
-            first_local = first_local + STEP[repeat] * skipped
-    for run in occurrences(first_local, tz, repeat):
+    for run in occurrences(_start_near(first_local, tz, repeat, now), tz, repeat):
         if run > now:
             break
         previous = run

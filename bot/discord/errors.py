@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.discord.locale import reply_locale
+from bot.discord.respond import reply_private
 from bot.render.discord_embeds import page_embed
 from bot.replies import build
 from bot.replies.responder import templates_for
@@ -96,11 +97,7 @@ def _name(interaction: discord.Interaction) -> str:
 
 async def send_private(interaction: discord.Interaction, **kwargs) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred."""
-    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(ephemeral=True, **kwargs)
-        else:
-            await interaction.response.send_message(ephemeral=True, **kwargs)
+        await reply_private(interaction, **kwargs)
     except discord.HTTPException as exc:
         log.warning("could not send an error message for %s: %s", _name(interaction), exc)

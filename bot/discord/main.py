@@ -9,9 +9,7 @@ import sys
 import discord
 import yarl
 
-from bot.kb.issues import KnowledgeBaseInvalid, Severity
 from bot.kb.live import LiveKnowledge
-from bot.kb.loader import load_knowledge
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
 
@@ -27,15 +25,11 @@ def point_at(settings: Settings) -> None:
 
 
 async def start(settings: Settings) -> int:
+    from bot.cli import load_or_explain
     from bot.discord.app import make_bot
 
-    try:
-        kb = load_knowledge(settings.knowledge_path)
-    except KnowledgeBaseInvalid as exc:
-        errors = [i for i in exc.issues if i.severity is Severity.ERROR]
-        print(f"qibot: the knowledge base is invalid ({len(errors)} error(s)); not starting.", file=sys.stderr)
-        for issue in errors[:20]:
-            print(f"  {issue}", file=sys.stderr)
+    kb = load_or_explain(settings.knowledge_path)
+    if kb is None:
         return 1
     store = await Store.open_degraded(settings.sqlalchemy_url, migrate_out_of_process=True)
     point_at(settings)

@@ -61,3 +61,18 @@ async def deliver_text(
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
         return
     await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def reply_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
+    """Answer privately, whether or not the interaction was already answered or deferred; never pings."""
+    kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+async def say_private(interaction: discord.Interaction, text: str, outcome: str = "ok", **kwargs) -> None:
+    """A private answer plus the interaction's log line (the cogs' usual way to reply with text)."""
+    await reply_private(interaction, text, **kwargs)
+    interaction.client.log_interaction(interaction, None, outcome)  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from bot.actions.clock import OffsetClock, SystemClock
 from bot.actions.render import ActionMessage, render_prompt
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
 from bot.discord.checks import member_has_configured_role
-from bot.discord.respond import NO_PINGS
+from bot.discord.respond import NO_PINGS, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
 from bot.render.discord_embeds import action_message
@@ -123,23 +123,15 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
     async def render(self, guild_id: int, name: str, jurisdiction: str | None) -> ActionMessage:
         return render_prompt(await self.find_prompt(guild_id, name), self.bot.knowledge(), jurisdiction)  # type: ignore[attr-defined]
 
-    async def _say(self, interaction: discord.Interaction, text: str, outcome: str = "ok", **kwargs) -> None:
-        kwargs.setdefault("allowed_mentions", NO_PINGS)
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, **kwargs)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, **kwargs)
-        self.bot.log_interaction(interaction, None, outcome)  # type: ignore[attr-defined]
-
     async def _rendered_or_say(self, interaction, prompt: str, jurisdiction: str | None) -> ActionMessage | None:
         try:
             return await self.render(interaction.guild_id, prompt, jurisdiction)
         except PromptNotFound:
-            await self._say(
+            await say_private(
                 interaction, f"There is no prompt named “{clip(prompt, 40)}”. See `/action list`.", "not-found"
             )
         except TemplateProblem as exc:
-            await self._say(
+            await say_private(
                 interaction,
                 f"The prompt's text could not be rendered: {clip(str(exc.__cause__), 300)}",
                 "template-error",
@@ -150,7 +142,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         """Check the bot's own permissions in ``channel`` and say clearly what is missing."""
         missing = missing_permissions(channel, interaction.guild.me)  # type: ignore[union-attr]
         if missing:
-            await self._say(
+            await say_private(
                 interaction, f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}.", "forbidden"
             )
         return not missing
@@ -178,7 +170,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         msg = await self._rendered_or_say(interaction, prompt, jurisdiction)
         if msg is None:
             return
-        await self._say(interaction, "Preview (only you can see this):", **action_message(msg))
+        await say_private(interaction, "Preview (only you can see this):", **action_message(msg))
 
     @app_commands.command(name="post", description="Post a call to action in a channel now")
     @app_commands.describe(
@@ -205,7 +197,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         if ping:
             role_id = await self.bot.store.guild_setting(interaction.guild_id, "ping_role_id")  # type: ignore[attr-defined]
             if not role_id:
-                await self._say(
+                await say_private(
                     interaction,
                     "This server allows no role to be pinged by calls to action; "
                     "a moderator can set one with `/action allow-ping`.",
@@ -217,12 +209,12 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         try:
             sent = await channel.send(content, allowed_mentions=mentions, **action_message(msg))
         except discord.Forbidden:
-            await self._say(interaction, f"Discord refused: I may not post in {channel.mention}.", "forbidden")
+            await say_private(interaction, f"Discord refused: I may not post in {channel.mention}.", "forbidden")
             return
         except discord.NotFound:
-            await self._say(interaction, "That channel no longer exists.", "not-found")
+            await say_private(interaction, "That channel no longer exists.", "not-found")
             return
-        await self._say(interaction, f"Posted in {channel.mention}: {sent.jump_url}")
+        await say_private(interaction, f"Posted in {channel.mention}: {sent.jump_url}")
 
     @app_commands.command(name="schedule", description="Post a call to action later: once, daily or weekly")
     @app_commands.describe(
@@ -249,14 +241,14 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         try:
             tz, local = times.zone(timezone), times.parse_local(when)
         except times.BadTime as exc:
-            await self._say(interaction, f"{exc}.", "bad-time")
+            await say_private(interaction, f"{exc}.", "bad-time")
             return
         if not await self._may_post(interaction, channel):
             return
         now = self.scheduler.clock.now()
         runs = times.upcoming(local, tz, repeat, now - dt.timedelta(seconds=1), 3)
         if not runs:
-            await self._say(interaction, "That time has already passed; pick a future time.", "bad-time")
+            await say_private(interaction, "That time has already passed; pick a future time.", "bad-time")
             return
         schedule_id = await self.bot.store.add_schedule(  # type: ignore[attr-defined]
             guild_id=interaction.guild_id,
@@ -271,7 +263,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         )
         lines = [f"Scheduled #{schedule_id}: “{prompt}” in {channel.mention}, {repeat}, {tz.key}. Next runs:"]
         lines += [f"• <t:{int(r.timestamp())}:F> ({r.astimezone(tz):%a %Y-%m-%d %H:%M %Z})" for r in runs]
-        await self._say(interaction, "\n".join(lines))
+        await say_private(interaction, "\n".join(lines))
 
     @schedule.autocomplete("timezone")
     async def timezone_autocomplete(
@@ -299,7 +291,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             lines.append(f"#{s.id} {s.prompt} in <#{s.channel_id}>, {s.repeat}, next {when}{note}")
         if not schedules:
             lines.append("none")
-        await self._say(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
+        await say_private(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
 
     @app_commands.command(name="cancel", description="Cancel a schedule")
     @app_commands.describe(schedule="Schedule number from /action list")
@@ -310,7 +302,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             f"by {interaction.user.id}",  # type: ignore[attr-defined]
             guild_id=interaction.guild_id,
         )
-        await self._say(
+        await say_private(
             interaction, f"Schedule #{schedule} cancelled." if done else f"There is no schedule #{schedule} here."
         )
 
@@ -318,7 +310,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
     @app_commands.describe(schedule="Schedule number from /action list")
     async def resume(self, interaction: discord.Interaction, schedule: app_commands.Range[int, 1]) -> None:
         done = await self.bot.store.set_schedule_status(schedule, "active", None, guild_id=interaction.guild_id)  # type: ignore[attr-defined]
-        await self._say(
+        await say_private(
             interaction, f"Schedule #{schedule} resumed." if done else f"There is no schedule #{schedule} here."
         )
 
@@ -345,27 +337,27 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"])
-            await self._say(
+            await say_private(
                 interaction, f"Not saved: {where}: {first['msg'].removeprefix('Value error, ')}.", "invalid"
             )
             return
         except TemplateProblem as exc:
-            await self._say(
+            await say_private(
                 interaction, f"Not saved: the text has a template error: {clip(str(exc.__cause__), 300)}", "invalid"
             )
             return
         if prompt.id in self.bot.knowledge().actions:  # type: ignore[attr-defined]
-            await self._say(
+            await say_private(
                 interaction, f"Not saved: “{prompt.id}” is a reviewed prompt's name; pick another.", "conflict"
             )
             return
         try:
             await self.bot.store.save_prompt(interaction.guild_id, prompt, interaction.user.id)  # type: ignore[attr-defined]
         except StoreConflict as exc:
-            await self._say(interaction, f"Not saved: {exc}.", "conflict")
+            await say_private(interaction, f"Not saved: {exc}.", "conflict")
             return
         self._prompt_names.pop(interaction.guild_id, None)
-        await self._say(interaction, f"Saved “{prompt.id}”. Preview it with `/action preview {prompt.id}`.")
+        await say_private(interaction, f"Saved “{prompt.id}”. Preview it with `/action preview {prompt.id}`.")
 
     @app_commands.command(name="delete", description="Delete one of this server's own prompts")
     @app_commands.describe(prompt="Prompt name")
@@ -373,7 +365,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
     async def delete(self, interaction: discord.Interaction, prompt: str) -> None:
         done = await self.bot.store.delete_prompt(interaction.guild_id, prompt)  # type: ignore[attr-defined]
         self._prompt_names.pop(interaction.guild_id, None)
-        await self._say(
+        await say_private(
             interaction,
             f"Deleted “{prompt}”." if done else f"“{clip(prompt, 40)}” is not one of this server's prompts.",
         )
@@ -383,7 +375,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
     async def allow_ping(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
         member_has_configured_role(interaction, "moderator")
         await self.bot.store.set_guild_setting(interaction.guild_id, ping_role_id=role.id if role else None)  # type: ignore[attr-defined]
-        await self._say(
+        await say_private(
             interaction, f"Calls to action may ping {role.mention}." if role else "Calls to action ping nobody."
         )
 

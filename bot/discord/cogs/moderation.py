@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot import edits, limits
 from bot.discord.checks import member_has_configured_role
 from bot.discord.locale import reply_locale
-from bot.discord.respond import NO_PINGS, deliver, deliver_text
+from bot.discord.respond import NO_PINGS, deliver, deliver_text, say_private
 from bot.discord.transformers import Criterion, Jurisdiction
 from bot.kb import editor
 from bot.kb.issues import Issue
@@ -121,13 +121,6 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     def lock_file(self):
         return self.bot.settings.data_dir / "kb-edit.lock"  # type: ignore[attr-defined]
 
-    async def _done(self, interaction: discord.Interaction, text: str, outcome: str = "ok") -> None:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        self.bot.log_interaction(interaction, None, outcome)  # type: ignore[attr-defined]
-
     @app_commands.command(name="edit", description="Edit one verdict in a form; validated, then live at once")
     @app_commands.describe(jurisdiction="State, DC or NYC", criterion="Rubric criterion")
     async def edit(self, interaction: discord.Interaction, jurisdiction: Jurisdiction, criterion: Criterion) -> None:
@@ -145,7 +138,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         try:
             points = float(points_text) if points_text else None
         except ValueError:
-            await self._done(
+            await say_private(
                 interaction, f"Points must be 1, 0.5, 0 or empty, not “{clip(points_text, 20)}”.", "invalid"
             )
             return
@@ -159,10 +152,10 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         try:
             plan = editor.plan_edit(self.live.root, form.jid, form.cid, values, expected_sha=form.sha)
         except editor.EditConflict as exc:
-            await self._done(interaction, f"Conflict: {exc}. Nothing was saved.", "conflict")
+            await say_private(interaction, f"Conflict: {exc}. Nothing was saved.", "conflict")
             return
         except editor.EditInvalid as exc:
-            await self._done(
+            await say_private(
                 interaction,
                 "Not saved: the edit would make the knowledge base invalid.\n" + explain_issues(exc.issues),
                 "invalid",
@@ -198,7 +191,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         try:
             await deliver_text(interaction, work, defer_after=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
         except editor.EditConflict as exc:
-            await self._done(interaction, f"Conflict: {exc}. Nothing was saved.", "conflict")
+            await say_private(interaction, f"Conflict: {exc}. Nothing was saved.", "conflict")
             return
         self.bot.log_interaction(interaction, f"kb {action}", "ok")  # type: ignore[attr-defined]
 
@@ -239,7 +232,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     async def history(self, interaction: discord.Interaction, jurisdiction: Jurisdiction) -> None:
         changes = await self.bot.store.changes(jurisdiction, limit=10)  # type: ignore[attr-defined]
         if not changes:
-            await self._done(interaction, f"No edits to {jurisdiction.upper()} have been made from Discord.")
+            await say_private(interaction, f"No edits to {jurisdiction.upper()} have been made from Discord.")
             return
         lines = []
         for c in changes:
@@ -247,24 +240,24 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             what = f"{WORDS.get(b.get('verdict'))} → {WORDS.get(a.get('verdict'))}"
             extra = f" (revert of #{c.reverts_id})" if c.reverts_id else ""
             lines.append(f"#{c.id} <t:{int(c.created_at.timestamp())}:f> <@{c.user_id}> {c.criterion}: {what}{extra}")
-        await self._done(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
+        await say_private(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
 
     @app_commands.command(name="revert", description="Restore the verdict a change replaced (recorded as a change)")
     @app_commands.describe(change="The change number from /kb history")
     async def revert(self, interaction: discord.Interaction, change: app_commands.Range[int, 1]) -> None:
         found = await self.bot.store.change(change)  # type: ignore[attr-defined]
         if found is None:
-            await self._done(interaction, f"There is no change #{change}.", "not-found")
+            await say_private(interaction, f"There is no change #{change}.", "not-found")
             return
         try:
             plan = editor.plan_restore(
                 self.live.root, found.jurisdiction, found.criterion, found.before, expect=found.after
             )
         except editor.EditConflict as exc:
-            await self._done(interaction, f"Conflict: {exc}. Nothing was changed.", "conflict")
+            await say_private(interaction, f"Conflict: {exc}. Nothing was changed.", "conflict")
             return
         except editor.EditInvalid as exc:
-            await self._done(
+            await say_private(
                 interaction, "Cannot revert: the result would be invalid.\n" + explain_issues(exc.issues), "invalid"
             )
             return
@@ -274,7 +267,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     async def reports(self, interaction: discord.Interaction) -> None:
         queue = await self.bot.store.reports("open", limit=15)  # type: ignore[attr-defined]
         if not queue:
-            await self._done(interaction, "No open reports.")
+            await say_private(interaction, "No open reports.")
             return
         kb = self.live()
         lines = []
@@ -283,7 +276,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             note = f": “{clip(r.note, 150)}”" if r.note else ""
             lines.append(f"#{r.id} <t:{int(r.created_at.timestamp())}:R> {name} by <@{r.user_id}>{note}")
         lines.append("Close one with `/kb close-report`.")
-        await self._done(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
+        await say_private(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
 
     @app_commands.command(name="close-report", description="Resolve or dismiss a member's report, with a note")
     @app_commands.describe(report="Report number from /kb reports", action="Resolved (fixed) or dismissed", note="Why")
@@ -298,23 +291,23 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         try:
             await self.bot.store.close_report(report, status=status, by=interaction.user.id, note=note)  # type: ignore[attr-defined]
         except StoreConflict as exc:
-            await self._done(interaction, f"{exc}.", "conflict")
+            await say_private(interaction, f"{exc}.", "conflict")
             return
-        await self._done(interaction, f"Report #{report} {status}.")
+        await say_private(interaction, f"Report #{report} {status}.")
 
     @app_commands.command(name="reload", description="Load changed files; an invalid change keeps the old data live")
     async def reload(self, interaction: discord.Interaction) -> None:
         result = self.live.reload()
         if result.errors:
-            await self._done(
+            await say_private(
                 interaction,
                 "Kept the old data live; the files have errors:\n" + explain_issues(result.errors),
                 "invalid",
             )
         elif result.swapped:
-            await self._done(interaction, f"Reloaded: {result.diff.headline()}. Live version {result.version}.")
+            await say_private(interaction, f"Reloaded: {result.diff.headline()}. Live version {result.version}.")
         else:
-            await self._done(interaction, f"No changes on disk; version {result.version} stays live.")
+            await say_private(interaction, f"No changes on disk; version {result.version} stays live.")
 
     @app_commands.command(name="validate", description="Check the files on disk without loading them")
     async def validate(self, interaction: discord.Interaction) -> None:
@@ -324,9 +317,9 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         kb, issues = collect(self.live.root)
         errors = [i for i in issues if i.severity is Severity.ERROR]
         if kb is None:
-            await self._done(interaction, f"{len(errors)} error(s):\n" + explain_issues(errors), "invalid")
+            await say_private(interaction, f"{len(errors)} error(s):\n" + explain_issues(errors), "invalid")
         else:
-            await self._done(interaction, f"Valid: {len(kb.jurisdictions)} jurisdictions, version {kb.version}.")
+            await say_private(interaction, f"Valid: {len(kb.jurisdictions)} jurisdictions, version {kb.version}.")
 
 
 async def setup(bot: commands.Bot) -> None:

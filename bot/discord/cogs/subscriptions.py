@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import limits
 from bot.discord.checks import member_has_configured_role
-from bot.discord.respond import NO_PINGS
+from bot.discord.respond import NO_PINGS, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.diff import KBDiff
 from bot.kb.snapshot import KnowledgeBase
@@ -79,10 +79,6 @@ class Subscriptions(commands.Cog):
                 log.exception("subscriptions: notice to %s %s failed", sub.target_kind, sub.target_id)
         return sent
 
-    async def _say(self, interaction: discord.Interaction, text: str, outcome: str = "ok") -> None:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        self.bot.log_interaction(interaction, None, outcome)  # type: ignore[attr-defined]
-
     def _target(self, interaction: discord.Interaction, channel: discord.TextChannel | None) -> tuple[str, int]:
         if channel is None:
             return "user", interaction.user.id
@@ -106,7 +102,7 @@ class Subscriptions(commands.Cog):
         )
         where = channel.mention if channel else "you by DM"
         name = self.bot.knowledge().jurisdictions[jurisdiction].name  # type: ignore[attr-defined]
-        await self._say(
+        await say_private(
             interaction, f"{'Subscribed' if new else 'Already subscribed'}: changes to {name} will notify {where}."
         )
 
@@ -117,7 +113,7 @@ class Subscriptions(commands.Cog):
     ) -> None:
         kind, target = self._target(interaction, channel)
         done = await self.bot.store.unsubscribe(jurisdiction=jurisdiction, target_kind=kind, target_id=target)  # type: ignore[attr-defined]
-        await self._say(interaction, "Unsubscribed." if done else "There was no such subscription.")
+        await say_private(interaction, "Unsubscribed." if done else "There was no such subscription.")
 
     @app_commands.command(name="subscriptions", description="What you (and this channel) follow")
     async def subscriptions(self, interaction: discord.Interaction) -> None:
@@ -131,7 +127,7 @@ class Subscriptions(commands.Cog):
         lines = ["**You follow:** " + (", ".join(s.jurisdiction.upper() for s in mine) or "nothing")]
         if interaction.guild_id:
             lines.append("**This channel follows:** " + (", ".join(s.jurisdiction.upper() for s in here) or "nothing"))
-        await self._say(interaction, "\n".join(lines))
+        await say_private(interaction, "\n".join(lines))
 
 
 async def setup(bot: commands.Bot) -> None:
