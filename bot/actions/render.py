@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from jinja2 import TemplateError
 
 from bot.kb.schema import ActionLink, ActionPrompt
+from bot.kb.scoring import total_score
 from bot.kb.snapshot import KnowledgeBase
-from bot.replies.build import score_line
+from bot.replies.build import bill_score_line, score_line
 from bot.replies.fit import clip
 from bot.replies.responder import templates_for
 from bot.replies.templates import TemplateProblem, make_environment
@@ -30,18 +31,39 @@ class ActionMessage:
     event_label: str | None
 
 
-def jurisdiction_context(kb: KnowledgeBase, jid: str) -> dict[str, str | None]:
-    """What a prompt's template may use about a jurisdiction (plain strings only)."""
+def jurisdiction_context(kb: KnowledgeBase, jid: str) -> dict[str, object]:
+    """What a prompt's template may use about a jurisdiction (plain strings, lists and dicts only).
+
+    ``score`` and ``law`` are current law; ``bills`` are kept apart and are never law unless enacted.
+    """
     j = kb.jurisdictions[jid]
-    law = j.headline_law
+    t = templates_for("en")
+    reforms = [f"{r.number} ({r.year})" for r in j.current_law.reforms]
+    end, start = total_score(j, kb.rubric)
     return {
         "id": j.id,
         "name": j.name,
         "postal": j.postal,
         "summary": j.summary,
-        "score": score_line(kb, j, templates_for("en")),
-        "law": f"{law.name} ({law.status.value}{f', {law.year}' if law.year else ''})" if law else None,
-        "law_status": law.status.value if law else None,
+        "score": score_line(kb, j, t),
+        "law": "; ".join(reforms) or None,
+        "current_law": {
+            "score": score_line(kb, j, t),
+            "reforms": reforms,
+            "known": end.out_of + start.out_of - end.unknown - start.unknown,
+            "out_of": end.out_of + start.out_of,
+        },
+        "bills": [
+            {
+                "number": b.number,
+                "title": b.title,
+                "year": b.year,
+                "status": b.status.value,
+                "is_law": b.status.is_law,
+                "score": bill_score_line(kb, b, t),
+            }
+            for b in j.bills
+        ],
     }
 
 

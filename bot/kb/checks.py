@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator, Mapping
 
 from bot.kb.issues import Issue, Severity
 from bot.kb.normalize import normalize
-from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, ReviewStatus, Rubric
+from bot.kb.schema import ActionPrompt, Evidence, Glossary, Jurisdiction, PublishedScore, ReviewStatus, Rubric
 from bot.kb.scoring import group_score
 from bot.kb.yamlio import LineIndex
 
@@ -100,82 +101,159 @@ def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, LineInde
     return found
 
 
+PROCESS_WORDING = re.compile(
+    r"\b(?:cut off|stored (?:copy|page|text)|truncated|our copy|contradicts itself|search results?|"
+    r"could not (?:be )?read|was not readable)\b",
+    re.IGNORECASE,
+)
+_SAYS_LAW = re.compile(r"\b(?:passed|signed|enacted|chaptered|became law|approved by (?:the )?governor)\b", re.I)
+_SAYS_NOT_LAW = re.compile(r"\b(?:failed|died|vetoed|did not pass|not passed|withdrawn|indefinitely postponed)\b", re.I)
+
+
+def member_facing_texts(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every field of a jurisdiction that members read, with its location."""
+    yield ("summary",), j.summary
+    for lang, text in j.i18n.items():
+        if text.summary:
+            yield ("i18n", lang, "summary"), text.summary
+    for cid, v in j.current_law.verdicts.items():
+        yield ("current_law", "verdicts", cid, "reason"), v.reason
+        for lang, text in v.i18n.items():
+            yield ("current_law", "verdicts", cid, "i18n", lang, "reason"), text.reason
+    for n, reform in enumerate(j.current_law.reforms):
+        if reform.title:
+            yield ("current_law", "reforms", n, "title"), reform.title
+        for k, amendment in enumerate(reform.amendments):
+            yield ("current_law", "reforms", n, "amendments", k), amendment
+    for n, bill in enumerate(j.bills):
+        if bill.title:
+            yield ("bills", n, "title"), bill.title
+        for cid, v in bill.verdicts.items():
+            yield ("bills", n, "verdicts", cid, "reason"), v.reason
+    for n, fact in enumerate(j.facts):
+        yield ("facts", n, "text"), fact.text
+
+
+def _issue(file: str, parsed: LineIndex, loc: tuple, message: str, hint: str | None = None,
+           severity: Severity = Severity.ERROR) -> Issue:
+    return Issue(file, message, parsed.line_of(loc), ".".join(map(str, loc)), hint, severity)
+
+
+def _check_criterion_ids(j: Jurisdiction, parsed: LineIndex, file: str, criteria: dict) -> list[Issue]:
+    places = [(("current_law", "verdicts"), j.current_law.verdicts)]
+    places += [(("bills", n, "verdicts"), bill.verdicts) for n, bill in enumerate(j.bills)]
+    return [
+        _issue(file, parsed, (*base, cid), f"unknown criterion id '{cid}'", f"use one of: {', '.join(criteria)}")
+        for base, verdicts in places
+        for cid in verdicts
+        if cid not in criteria
+    ]
+
+
+def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria: dict) -> list[Issue]:
+    """Current law never rests on a bill that is not law; a passed bill is named in current law."""
+    found = []
+    reform_names = " ".join(
+        " ".join([r.number, r.title or "", r.act or "", *r.amendments]) for r in j.current_law.reforms
+    ).lower()
+    reform_numbers = {r.number.lower() for r in j.current_law.reforms}
+    not_law = {b.number.lower(): b for b in j.bills if not b.status.is_law}
+    not_law_texts = {b.text_url: b for b in j.bills if b.text_url and not b.status.is_law}
+    for cid, v in j.current_law.verdicts.items():
+        loc = ("current_law", "verdicts", cid)
+        named = [n.lower() for n in v.rests_on]
+        if named and all(n in not_law and n not in reform_numbers for n in named):
+            bill = not_law[named[0]]
+            found.append(_issue(file, parsed, (*loc, "rests_on"),
+                                f"current law rests only on {bill.number}, a {bill.status.value} bill",
+                                "a bill that is not law cannot decide current law: score the law in force"))
+        for n in named:
+            if n not in reform_numbers and n not in not_law:
+                found.append(_issue(file, parsed, (*loc, "rests_on"), f"rests_on names '{n}', which is not "
+                                    "in current_law.reforms", "add the enacted law to current_law.reforms"))
+        if v.source in not_law_texts and v.verdict.points is not None:
+            bill = not_law_texts[v.source]
+            found.append(_issue(file, parsed, (*loc, "source"),
+                                f"current law cites the text of {bill.number}, a {bill.status.value} bill",
+                                "cite the statute in force; move the bill's verdict under its bill"))
+        if (
+            criteria.get(cid) is not None
+            and criteria[cid].scope_clause
+            and v.verdict.points
+            and v.scope is None
+        ):
+            found.append(_issue(file, parsed, loc, "say which claims this reaches: add `scope: state-law-claims`",
+                                "federal § 1983 claims keep qualified immunity whatever state law says"))
+    for n, bill in enumerate(j.bills):
+        loc = ("bills", n)
+        if bill.status.is_law and bill.number.lower() not in reform_numbers and bill.number.lower() not in reform_names:
+            found.append(_issue(file, parsed, (*loc, "status"),
+                                f"{bill.number} is {bill.status.value} but current law does not name it",
+                                "add it to current_law.reforms (number, act or chapter, citation, year)"))
+        if bill.status_quote:
+            says_law, says_not = _SAYS_LAW.search(bill.status_quote), _SAYS_NOT_LAW.search(bill.status_quote)
+            if (bill.status.is_law and says_not and not says_law) or (
+                not bill.status.is_law and bill.status.value != "study" and says_law and not says_not
+            ):
+                found.append(_issue(file, parsed, (*loc, "status"),
+                                    f"status '{bill.status.value}' disagrees with its source: "
+                                    f"“{bill.status_quote[:80]}”", "store the status the source gives"))
+    return found
+
+
 def check_jurisdictions(
     jurisdictions: dict[str, tuple[Jurisdiction, LineIndex, str]], rubric: Rubric | None
 ) -> list[Issue]:
-    """Verdicts name real criteria; stated scores agree with the verdicts; review status is honest."""
+    """Verdicts name real criteria; law and bills stay apart; scores agree; member text is product text."""
     found: list[Issue] = []
     criteria = {c.id: c for c in rubric.criteria} if rubric else {}
     for j, parsed, file in jurisdictions.values():
         if criteria:
-            for cid in j.verdicts:
-                if cid not in criteria:
-                    found.append(
-                        Issue(
-                            file,
-                            f"unknown criterion id '{cid}'",
-                            parsed.line_of(("verdicts", cid)),
-                            f"verdicts.{cid}",
-                            f"use one of: {', '.join(criteria)}",
-                        )
-                    )
-        if j.review.status is ReviewStatus.NOT_REVIEWED and any(
-            v.verdict.points is not None for v in j.verdicts.values()
-        ):
-            found.append(
-                Issue(
-                    file,
-                    "a not-reviewed jurisdiction cannot carry scored verdicts",
-                    parsed.line_of(("review",)),
-                    "review.status",
-                    "set review.status to partial or reviewed",
-                )
-            )
-        if j.stated_score and rubric:
-            found.extend(_check_stated_score(j, parsed, file, rubric))
+            found.extend(_check_criterion_ids(j, parsed, file, criteria))
+        found.extend(_check_law_and_bills(j, parsed, file, criteria))
+        for loc, text in member_facing_texts(j):
+            match = PROCESS_WORDING.search(text)
+            if match:
+                found.append(_issue(file, parsed, loc, f"research-process wording “{match.group(0)}” in text "
+                                    "members read", "move it to the moderator-only `note`"))
+        scored = [*j.current_law.verdicts.values(), *(v for b in j.bills for v in b.verdicts.values())]
+        if j.review.status is ReviewStatus.NOT_REVIEWED and any(v.verdict.points is not None for v in scored):
+            found.append(_issue(file, parsed, ("review",), "a not-reviewed jurisdiction cannot carry scored "
+                                "verdicts", "set review.status to partial or reviewed"))
+        if rubric:
+            for n, reform in enumerate(j.current_law.reforms):
+                if reform.endqi_score:
+                    rests = {cid: v for cid, v in j.current_law.verdicts.items() if reform.number in v.rests_on}
+                    loc = ("current_law", "reforms", n, "endqi_score")
+                    found.extend(_check_published_score(reform.endqi_score, rests, parsed, file, rubric, loc))
+            for n, bill in enumerate(j.bills):
+                if bill.endqi_score:
+                    loc = ("bills", n, "endqi_score")
+                    found.extend(_check_published_score(bill.endqi_score, bill.verdicts, parsed, file, rubric, loc))
     return found
 
 
-def _check_stated_score(j: Jurisdiction, parsed: LineIndex, file: str, rubric: Rubric) -> list[Issue]:
+def _check_published_score(
+    published: PublishedScore, verdicts: Mapping[str, Evidence], parsed: LineIndex, file: str, rubric: Rubric,
+    base: tuple,
+) -> list[Issue]:
     found = []
     for group in ("end", "start"):
-        stated = getattr(j.stated_score, group)
+        stated = getattr(published, group)
         if stated is None:
             continue
-        score = group_score(j, rubric, group)
-        loc = ("stated_score", group)
+        score = group_score(verdicts, rubric, group)
+        loc = (*base, group)
         if score.unknown == 0 and score.points != stated:
-            found.append(
-                Issue(
-                    file,
-                    f"stated {group} score {stated:g} does not match the verdicts' {score.points:g}",
-                    parsed.line_of(loc),
-                    ".".join(loc),
-                    "check each verdict's points against the source",
-                )
-            )
+            found.append(_issue(file, parsed, loc, f"published {group} score {stated:g} does not match the "
+                                f"verdicts' {score.points:g}", "check each verdict's points against the source"))
         elif not score.points <= stated <= score.points + score.unknown:
-            found.append(
-                Issue(
-                    file,
-                    f"stated {group} score {stated:g} is impossible: known verdicts give {score.points:g} "
-                    f"with {score.unknown} unknown",
-                    parsed.line_of(loc),
-                    ".".join(loc),
-                    "check each verdict's points against the source",
-                )
-            )
+            found.append(_issue(file, parsed, loc, f"published {group} score {stated:g} is impossible: known "
+                                f"verdicts give {score.points:g} with {score.unknown} unknown",
+                                "check each verdict's points against the source"))
         elif score.unknown:
-            found.append(
-                Issue(
-                    file,
-                    f"stated {group} score {stated:g}: {score.unknown} criteria unknown, known verdicts give "
-                    f"{score.points:g}",
-                    parsed.line_of(loc),
-                    ".".join(loc),
-                    severity=Severity.WARNING,
-                )
-            )
+            found.append(_issue(file, parsed, loc, f"published {group} score {stated:g}: {score.unknown} criteria "
+                                f"unknown, known verdicts give {score.points:g}", severity=Severity.WARNING))
     return found
 
 

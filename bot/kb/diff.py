@@ -100,19 +100,17 @@ def _jurisdiction_changes(old: Jurisdiction | None, new: Jurisdiction | None, la
     for field in ("summary", "review"):
         if getattr(old, field) != getattr(new, field):
             found.append(Change(j.id, j.name, None, None, field, "old", "new"))
-    old_law, new_law = old.headline_law, new.headline_law
-    if (old_law and old_law.status) != (new_law and new_law.status):
-        found.append(
-            Change(
-                j.id,
-                j.name,
-                None,
-                "headline law",
-                "status",
-                old_law.status.value if old_law else None,
-                new_law.status.value if new_law else None,
-            )
-        )
+    old_bills = {b.number: b.status.value for b in old.bills}
+    new_bills = {b.number: b.status.value for b in new.bills}
+    for number in dict.fromkeys([*old_bills, *new_bills]):
+        if old_bills.get(number) != new_bills.get(number):
+            found.append(Change(j.id, j.name, None, f"bill {number}", "status", old_bills.get(number),
+                                new_bills.get(number)))
+    old_reforms = [r.number for r in old.current_law.reforms]
+    new_reforms = [r.number for r in new.current_law.reforms]
+    if old_reforms != new_reforms:
+        found.append(Change(j.id, j.name, None, "current law", "reforms", ", ".join(old_reforms) or None,
+                            ", ".join(new_reforms) or None))
     for cid in dict.fromkeys([*old.verdicts, *new.verdicts]):
         before, after = old.verdicts.get(cid), new.verdicts.get(cid)
         if before == after:

@@ -22,6 +22,16 @@ if TYPE_CHECKING:  # ruamel.yaml loads on the first edit, not at start-up
 
 EDITABLE = ("verdict", "points", "reason", "quote", "source")
 DEFAULTS = {"confidence": "medium", "scored_by": "our-reading"}
+CITY_IDS = frozenset({"nyc"})
+UNKNOWN_NOTE = "Set to unknown from Discord; say here what was searched."
+
+
+def scope_criteria(root: Path) -> set[str]:
+    """Criteria whose "yes" must say which claims it reaches (rubric ``scope_clause``)."""
+    import yaml
+
+    rubric = yaml.safe_load((root / "rubric.yaml").read_text(encoding="utf-8")) or {}
+    return {c["id"] for c in rubric.get("criteria", []) if c.get("scope_clause")}
 
 
 class EditConflict(Exception):
@@ -93,7 +103,7 @@ def current_sha(root: Path, jid: str) -> str:
 
 def current_entry(root: Path, jid: str, cid: str) -> dict | None:
     doc = _yaml().load(jurisdiction_path(root, jid).read_text(encoding="utf-8"))
-    return plain((doc.get("verdicts") or {}).get(cid))
+    return plain(((doc.get("current_law") or {}).get("verdicts") or {}).get(cid))
 
 
 def _plan(root: Path, jid: str, cid: str, expected_sha: str | None, change) -> EditPlan:
@@ -103,11 +113,13 @@ def _plan(root: Path, jid: str, cid: str, expected_sha: str | None, change) -> E
         raise EditConflict(f"{jid}.yaml changed since you opened the editor; reopen it to see the new version")
     yaml = _yaml()
     doc = yaml.load(text)
-    if doc.get("verdicts") is None:
-        from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedMap
 
-        doc["verdicts"] = CommentedMap()
-    verdicts = doc["verdicts"]
+    if doc.get("current_law") is None:
+        doc["current_law"] = CommentedMap()
+    if doc["current_law"].get("verdicts") is None:
+        doc["current_law"]["verdicts"] = CommentedMap()
+    verdicts = doc["current_law"]["verdicts"]
     before = plain(verdicts.get(cid))
     change(verdicts)
     after = plain(verdicts.get(cid))
@@ -146,6 +158,14 @@ def plan_edit(
         entry["verified_on"] = today or dt.date.today()
         for key, default in DEFAULTS.items():
             entry.setdefault(key, default)
+        if entry.get("verdict") == "unknown":
+            entry.setdefault("note", UNKNOWN_NOTE)
+        else:
+            if entry.get("note") == UNKNOWN_NOTE:
+                del entry["note"]
+            if entry.get("verdict") in ("yes", "partial") and cid in scope_criteria(root):
+                city = jid in CITY_IDS
+                entry.setdefault("scope", "city-law-claims" if city else "state-law-claims")
 
     return _plan(root, jid, cid, expected_sha, change)
 

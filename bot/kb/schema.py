@@ -83,11 +83,20 @@ class ScoredBy(StrEnum):
     OUR_READING = "our-reading"
 
 
-class LawStatus(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
+class BillStatus(StrEnum):
+    """Where a bill stands. Only ``passed`` and ``enacted`` bills can be law."""
+
     PENDING = "pending"
+    PASSED = "passed"
+    ENACTED = "enacted"
+    FAILED = "failed"
+    VETOED = "vetoed"
     STUDY = "study"
+
+    @property
+    def is_law(self) -> bool:
+        """True when the bill became law (a study-only bill changes no rule of liability)."""
+        return self in (BillStatus.PASSED, BillStatus.ENACTED)
 
 
 class LawEffect(StrEnum):
@@ -96,6 +105,13 @@ class LawEffect(StrEnum):
     CODIFIES_QI = "codifies-qi"
     STUDY = "study"
     OTHER = "other"
+
+
+class Scope(StrEnum):
+    """Which claims a state or city rule reaches. Federal § 1983 claims are never reached by state law."""
+
+    STATE_LAW = "state-law-claims"
+    CITY_LAW = "city-law-claims"
 
 
 class ReviewStatus(StrEnum):
@@ -154,49 +170,51 @@ class SourceRef(Strict):
     verified_on: VerifiedOn | None = None
 
 
-class CriterionVerdict(Strict):
-    """One criterion's verdict for one jurisdiction, with its evidence."""
+ModeratorNote = _text(limits.SUMMARY)
+
+
+class Evidence(Strict):
+    """A verdict on one criterion with its evidence; points follow from the verdict."""
 
     verdict: Verdict
     points: float | None = None
     reason: Reason
     quote: Quote | None = None
-    source: Url
+    source: Url | None = None
     verified_on: VerifiedOn
     confidence: Confidence
     scored_by: ScoredBy
+    note: ModeratorNote | None = None  # for moderators only; never shown to members
     i18n: dict[Lang, VerdictText] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _points_match_verdict(self) -> CriterionVerdict:
+    def _points_match_verdict(self) -> Evidence:
         expected = self.verdict.points
         if self.points != expected:
             want = "no points (leave `points` out)" if expected is None else f"points: {expected:g}"
             raise ValueError(f"verdict '{self.verdict.value}' needs {want}, not points: {self.points}")
+        if self.verdict is not Verdict.UNKNOWN and self.source is None:
+            raise ValueError("a known verdict needs `source` (the URL it rests on)")
+        if self.verdict is Verdict.UNKNOWN and self.note is None:
+            raise ValueError("an unknown verdict needs `note`: say for moderators what was searched")
+        if self.confidence is Confidence.HIGH and self.quote is None and self.verdict is not Verdict.UNKNOWN:
+            raise ValueError("confidence: high needs an exact `quote` from the source; otherwise use medium")
         return self
 
 
-class Law(Strict):
-    """A law or bill."""
+class LawVerdict(Evidence):
+    """The verdict for the law in force today."""
 
-    name: Name
-    citation: Name | None = None
-    year: int | None = Field(default=None, ge=1871, le=2100)
-    status: LawStatus
-    effect: LawEffect = LawEffect.OTHER
-    url: Url | None = None
-    source: Url
-    note: Reason | None = None
-
-    @field_validator("year")
-    @classmethod
-    def _year_not_future(cls, value: int | None) -> int | None:
-        if value is not None and value > dt.date.today().year:
-            raise ValueError(f"year {value} is in the future")
-        return value
+    scope: Scope | None = None
+    rests_on: list[Name] = Field(default_factory=list, max_length=6)  # reform numbers, e.g. "SB 20-217"
+    standard_applied: Summary | None = None
 
 
-class StatedScore(Strict):
+class BillVerdict(Evidence):
+    """A verdict on a bill's text (endqi's published score or our reading); never current law."""
+
+
+class PublishedScore(Strict):
     """A score as the scorer published it; compared with the verdicts by the validator."""
 
     end: float | None = Field(default=None, ge=0, le=4)
@@ -204,8 +222,57 @@ class StatedScore(Strict):
     source: Url
 
 
+def _year_not_future(value: int | None) -> int | None:
+    if value is not None and value > dt.date.today().year:
+        raise ValueError(f"year {value} is in the future")
+    return value
+
+
+Year = Annotated[int, Field(ge=1871, le=2100), AfterValidator(_year_not_future)]
+
+
+class Reform(Strict):
+    """An enacted law that current law rests on."""
+
+    number: Name
+    title: Name | None = None
+    year: Year
+    act: Name | None = None  # chapter, public act or session-law number
+    citation: Name | None = None
+    effect: LawEffect = LawEffect.OTHER
+    text_url: Url | None = None
+    source: Url
+    amendments: list[Reason] = Field(default_factory=list, max_length=10)
+    endqi_score: PublishedScore | None = None
+
+
+class CurrentLaw(Strict):
+    """The law in force: enacted reforms and one verdict per criterion."""
+
+    reforms: list[Reform] = Field(default_factory=list, max_length=15)
+    verdicts: dict[Slug, LawVerdict] = Field(default_factory=dict)
+
+
+class Bill(Strict):
+    """A bill: its status and, where scored, its verdicts. A bill is never current law by itself."""
+
+    number: Name
+    title: Name | None = None
+    year: Year | None = None  # None only where no source gives it
+    session: Name | None = None
+    status: BillStatus
+    status_source: Url
+    status_quote: Quote | None = None  # the words on the status source that give the status
+    status_verified_on: VerifiedOn
+    effect: LawEffect = LawEffect.OTHER
+    text_url: Url | None = None
+    endqi_score: PublishedScore | None = None
+    verdicts: dict[Slug, BillVerdict] = Field(default_factory=dict)
+    note: ModeratorNote | None = None  # for moderators only
+
+
 class Fact(Strict):
-    """A sourced fact about current law."""
+    """A sourced fact; topic ``bills`` facts are shown with the bills, every other topic with current law."""
 
     topic: FactTopic
     text: FactText
@@ -217,11 +284,11 @@ class Fact(Strict):
 
 class Review(Strict):
     status: ReviewStatus
-    note: _text(limits.SUMMARY) | None = None
+    note: ModeratorNote | None = None  # for moderators only
 
 
 class Jurisdiction(Strict):
-    """One state, DC or city."""
+    """One state, DC or city: the law in force and, apart, the bills that tried to change it."""
 
     id: Slug
     name: Name
@@ -232,12 +299,15 @@ class Jurisdiction(Strict):
     review: Review
     summary: Summary
     summary_source: Url | None = None
-    headline_law: Law | None = None
-    stated_score: StatedScore | None = None
-    verdicts: dict[Slug, CriterionVerdict] = Field(default_factory=dict)
+    current_law: CurrentLaw = Field(default_factory=CurrentLaw)
+    bills: list[Bill] = Field(default_factory=list, max_length=25)
     facts: list[Fact] = Field(default_factory=list, max_length=25)
-    other_laws: list[Law] = Field(default_factory=list, max_length=15)
     i18n: dict[Lang, JurisdictionText] = Field(default_factory=dict)
+
+    @property
+    def verdicts(self) -> dict[str, LawVerdict]:
+        """Current-law verdicts by criterion (bills' verdicts are on each bill)."""
+        return self.current_law.verdicts
 
     @model_validator(mode="after")
     def _summary_sourced(self) -> Jurisdiction:
@@ -261,6 +331,7 @@ class Criterion(Strict):
     short: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     aliases: list[Alias] = Field(default_factory=list, max_length=20)
     standard: Summary
+    scope_clause: bool = False  # replies say which claims a "yes" reaches (state law, never federal § 1983)
     source: SourceRef
     i18n: dict[Lang, CriterionText] = Field(default_factory=dict)
 

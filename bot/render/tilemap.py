@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from bot.kb.schema import Jurisdiction, ReviewStatus, Verdict
+from bot.kb.schema import BillStatus, Jurisdiction, LawEffect, Verdict
 from bot.kb.scoring import total_score, verdict_of
 from bot.kb.snapshot import KnowledgeBase
 
@@ -57,23 +57,40 @@ INK = "#1A1A1A"
 LIGHT_INK = "#FFFFFF"
 GREY = "#BBBBBB"
 
-# Category key -> (legend name, fill colour). Scores: viridis ramp; verdicts: Okabe-Ito.
+# Category key -> (legend name, fill colour). Scores: viridis ramp; verdicts and bill status: Okabe-Ito.
 SCORE_CATEGORIES: dict[str, tuple[str, str]] = {
     "s0": ("0", "#440154"),
     "s1": ("0.5-2", "#3B528B"),
     "s2": ("2.5-4", "#21918C"),
     "s3": ("4.5-6", "#5EC962"),
     "s4": ("6.5-9", "#FDE725"),
-    "none": ("Not scored (n/s)", GREY),
+    "partly": ("Partly known (under half verified)", "#E4E4E4"),
+    "none": ("Not yet verified (n/v)", GREY),
 }
 VERDICT_CATEGORIES: dict[str, tuple[str, str]] = {
     "yes": ("Yes", "#0072B2"),
     "partial": ("Partial", "#E69F00"),
     "no": ("No", "#CC79A7"),
-    "unknown": ("Unknown", GREY),
+    "unknown": ("Not yet verified", GREY),
 }
-PALETTE: dict[str, str] = {k: colour for k, (_, colour) in {**SCORE_CATEGORIES, **VERDICT_CATEGORIES}.items()}
-TOP_CATEGORY_ORDER = ("s4", "s3", "s2", "s1", "s0", "none", "yes", "partial", "no", "unknown")
+LEGISLATION_CATEGORIES: dict[str, tuple[str, str]] = {
+    "passed": ("Law passed", "#0072B2"),
+    "pending": ("Bill pending", "#E69F00"),
+    "study": ("Study only", "#56B4E9"),
+    "failed": ("Bills failed", "#CC79A7"),
+    "nobill": ("No bill recorded", GREY),
+}
+PALETTE: dict[str, str] = {
+    k: colour for k, (_, colour) in {**SCORE_CATEGORIES, **VERDICT_CATEGORIES, **LEGISLATION_CATEGORIES}.items()
+}
+HATCHED = frozenset({"partly"})
+LAYER_ORDER: dict[str, tuple[str, ...]] = {
+    "current-law": ("s4", "s3", "s2", "s1", "s0", "partly", "none"),
+    "criterion": ("yes", "partial", "no", "unknown"),
+    "legislation": ("passed", "pending", "study", "failed", "nobill"),
+}
+HIGHLIGHT = {"current-law": ("s4", "s3", "s2", "s1"), "criterion": ("yes",), "legislation": ("passed",)}
+LAYERS = ("current-law", "legislation")
 ALT_TEXT_LIMIT = 1024
 CACHE_SIZE = 32
 
@@ -96,13 +113,33 @@ class MapData:
 
     title: str
     subtitle: str
-    criterion_id: str | None
+    layer: str  # "current-law", "legislation" or "criterion:<id>"
     tiles: dict[str, Tile]
     legend: tuple[LegendEntry, ...]
     legend_title: str
     legend_note: str
     alt_text: str
     summary_lines: tuple[str, ...]
+
+    @property
+    def criterion_id(self) -> str | None:
+        """The criterion of a criterion layer, else None."""
+        return self.layer.partition(":")[2] or None
+
+    @property
+    def layer_kind(self) -> str:
+        """"current-law", "legislation" or "criterion"."""
+        return self.layer.partition(":")[0]
+
+
+def parse_layer(layer: str | None) -> tuple[str, str | None]:
+    """("current-law", None), ("legislation", None) or ("criterion", id) from a layer name."""
+    kind, _, criterion = (layer or "current-law").partition(":")
+    if kind == "criterion" and criterion:
+        return kind, criterion
+    if kind in LAYERS and not criterion:
+        return kind, None
+    raise KeyError(f"unknown map layer: {layer}")
 
 
 def _points(value: float) -> str:
@@ -118,77 +155,116 @@ def score_bin(total: float) -> str:
 
 def _score_tile(kb: KnowledgeBase, j: Jurisdiction) -> Tile:
     end, start = total_score(j, kb.rubric)
-    if not (end.known or start.known):
-        word = "n/r" if j.review.status is ReviewStatus.NOT_REVIEWED else "n/s"
-        return Tile("none", f"{j.postal}\n{word}")
+    total = end.out_of + start.out_of
+    known = total - end.unknown - start.unknown
+    if known == 0:
+        return Tile("none", f"{j.postal}\nn/v")
+    if known * 2 < total:  # partly known is never drawn as a low score
+        return Tile("partly", f"{j.postal}\n{known}/{total} known")
     value = f"{_points(end.points)}/{end.out_of}·{_points(start.points)}/{start.out_of}"
     return Tile(score_bin(end.points + start.points), f"{j.postal}\n{value}")
 
 
 def _verdict_tile(j: Jurisdiction, criterion_id: str) -> Tile:
     verdict = verdict_of(j, criterion_id)
-    if verdict is Verdict.UNKNOWN and j.review.status is ReviewStatus.NOT_REVIEWED:
-        return Tile("unknown", f"{j.postal}\nn/r")
+    if verdict is Verdict.UNKNOWN:
+        return Tile("unknown", f"{j.postal}\nn/v")
     return Tile(verdict.value, f"{j.postal}\n{verdict.value.capitalize()}")
 
 
-def _alt_text(intro: str, groups: dict[str, list[Jurisdiction]], names: dict[str, str]) -> str:
+def legislation_category(j: Jurisdiction) -> str:
+    """Where QI legislation stands: a law passed, a bill pending, a study, bills failed, or none recorded."""
+    qi_effects = {LawEffect.ENDS_QI, LawEffect.LIMITS_QI, LawEffect.CODIFIES_QI}
+    if any(r.effect in qi_effects for r in j.current_law.reforms) or any(
+        b.status.is_law and b.effect in qi_effects for b in j.bills
+    ):
+        return "passed"
+    statuses = {b.status for b in j.bills}
+    if BillStatus.PENDING in statuses:
+        return "pending"
+    if BillStatus.STUDY in statuses:
+        return "study"
+    if statuses & {BillStatus.FAILED, BillStatus.VETOED}:
+        return "failed"
+    return "nobill"
+
+
+def _legislation_tile(j: Jurisdiction) -> Tile:
+    category = legislation_category(j)
+    word = {"passed": "Passed", "pending": "Pending", "study": "Study", "failed": "Failed", "nobill": "None"}
+    return Tile(category, f"{j.postal}\n{word[category]}")
+
+
+def _alt_text(intro: str, layer_kind: str, groups: dict[str, list[Jurisdiction]], names: dict[str, str]) -> str:
     counts = "; ".join(f"{names[k]}: {len(js)}" for k, js in groups.items())
     text = f"{intro} Jurisdictions per category: {counts}."
-    top = next((k for k in TOP_CATEGORY_ORDER if groups.get(k)), None)
+    top = next((k for k in HIGHLIGHT[layer_kind] if groups.get(k)), None)
     if top is not None:
         members = groups[top]
         for label in (", ".join(j.name for j in members), ", ".join(j.postal for j in members)):
-            candidate = f"{text} In the top category ({names[top]}): {label}."
+            candidate = f"{text} {names[top]}: {label}."
             if len(candidate) <= ALT_TEXT_LIMIT:
                 return candidate
     return text[: ALT_TEXT_LIMIT - 1] + "…" if len(text) > ALT_TEXT_LIMIT else text
 
 
-def map_data(kb: KnowledgeBase, criterion_id: str | None = None) -> MapData:
-    """Categorise every mapped jurisdiction by total score, or by one criterion's verdict."""
+def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
+    """Categorise every mapped jurisdiction on one layer: current law's score (default), where legislation
+    stands, or current law's verdict on one criterion (``criterion:<id>``)."""
+    kind, criterion_id = parse_layer(layer)
+    layer = f"criterion:{criterion_id}" if criterion_id else kind
     ids = [*TILE_LAYOUT, *CITY_INSETS]
     js = [kb.jurisdictions[i] for i in ids if i in kb.jurisdictions]
     scorer = kb.rubric.scorer
-    if criterion_id is None:
+    place = "the 50 states, DC and New York City"
+    if kind == "current-law":
         categories = SCORE_CATEGORIES
         tiles = {j.id: _score_tile(kb, j) for j in js}
-        title = "Qualified immunity: total score by state"
+        title = "Qualified immunity: current law, scored"
         n_end, n_start = len(kb.criteria_in("end")), len(kb.criteria_in("start"))
         out_of = n_end + n_start
         subtitle = (
-            f"Colour: end + start points out of {out_of} ({scorer} rubric). "
-            f"Label: end points/{n_end} · start points/{n_start}."
+            f"Law in force (not bills). Colour: end + start points of {out_of} ({scorer} rubric). "
+            f"Label: end/{n_end} · start/{n_start}, or how many criteria are known."
         )
-        intro = f"Tile map of the 50 states, DC and New York City coloured by total {scorer} score out of {out_of}."
-        legend_title, note = f"Total points (of {out_of})", "n/s = no known verdicts yet; n/r = not reviewed"
+        intro = f"Tile map of {place}: the law in force, coloured by its total {scorer} score out of {out_of}."
+        legend_title = f"Current law: points (of {out_of})"
+        note = "Bills are not counted. Hatched = fewer than half the criteria verified."
+    elif kind == "legislation":
+        categories = LEGISLATION_CATEGORIES
+        tiles = {j.id: _legislation_tile(j) for j in js}
+        title = "Qualified immunity: legislation"
+        subtitle = "Where bills to change qualified immunity stand. A failed or pending bill is not law."
+        intro = f"Tile map of {place}: where qualified immunity legislation stands (passed, pending, failed)."
+        legend_title, note = "Legislation", "Passed = a law on qualified immunity was enacted; see /state"
     else:
-        criterion = kb.criteria.get(criterion_id)
+        criterion = kb.criteria.get(criterion_id or "")
         if criterion is None:
             raise KeyError(f"unknown criterion: {criterion_id}")
         categories = VERDICT_CATEGORIES
-        tiles = {j.id: _verdict_tile(j, criterion_id) for j in js}
+        tiles = {j.id: _verdict_tile(j, criterion.id) for j in js}
         group = next((g.label for g in kb.rubric.groups if g.id == criterion.group), criterion.group)
-        title = f"Qualified immunity: {criterion.label}"
-        subtitle = f"Verdict per jurisdiction on this {group} criterion ({scorer} rubric)."
-        intro = f"Tile map of the 50 states, DC and New York City coloured by the verdict on '{criterion.label}'."
-        legend_title, note = "Verdict", "A missing verdict counts as unknown; n/r = not reviewed"
+        title = f"Current law: {criterion.label}"
+        subtitle = f"Verdict on the law in force (not bills), {group} criterion ({scorer} rubric)."
+        intro = f"Tile map of {place}: the law in force, coloured by its verdict on '{criterion.label}'."
+        legend_title, note = "Current law: verdict", "n/v = not yet verified. Bills are not counted."
+    missing_category = {"current-law": "none", "legislation": "nobill", "criterion": "unknown"}[kind]
     for missing in (i for i in ids if i not in kb.jurisdictions):
-        tiles[missing] = Tile("none" if criterion_id is None else "unknown", f"{missing.upper()}\nn/r")
+        tiles[missing] = Tile(missing_category, f"{missing.upper()}\nn/v")
     names = {k: name for k, (name, _) in categories.items()}
-    order = [k for k in TOP_CATEGORY_ORDER if k in categories]
+    order = list(LAYER_ORDER[kind])
     by_code = sorted(js, key=lambda j: j.postal)
     groups = {k: [j for j in by_code if tiles[j.id].category == k] for k in order}
     summary = tuple(f"{names[k]} ({len(g)}): {', '.join(j.postal for j in g) or '-'}" for k, g in groups.items())
     return MapData(
         title=title,
         subtitle=subtitle,
-        criterion_id=criterion_id,
+        layer=layer,
         tiles=tiles,
         legend=tuple(LegendEntry(k, names[k]) for k in order),
         legend_title=legend_title,
         legend_note=note,
-        alt_text=_alt_text(intro, groups, names),
+        alt_text=_alt_text(intro, kind, groups, names),
         summary_lines=(subtitle, *summary),
     )
 
@@ -238,12 +314,23 @@ def _draw_tile(draw: ImageDraw.ImageDraw, jid: str, tile: Tile) -> None:
     x0, y0, x1, y1 = box = tile_box(jid)
     fill = PALETTE[tile.category]
     draw.rectangle(box, fill=fill)
+    if tile.category in HATCHED:
+        _hatch(draw, box)
     ink = text_colour(fill)
     code, _, value = tile.label.partition("\n")
     inner = x1 - x0 - 12
     cx, h = (x0 + x1) / 2, y1 - y0
     draw.text((cx, y0 + h * 0.38), code, fill=ink, font=_fit_font(draw, code, int(h * 0.36), inner), anchor="mm")
     draw.text((cx, y0 + h * 0.74), value, fill=ink, font=_fit_font(draw, value, int(h * 0.2), inner), anchor="mm")
+
+
+def _hatch(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], step: int = 10) -> None:
+    """Diagonal lines over a box: "partly known" is told by pattern as well as by colour and label."""
+    x0, y0, x1, y1 = box
+    for offset in range(-(y1 - y0), x1 - x0, step):
+        start = (x0 + max(offset, 0), y0 + max(-offset, 0))
+        length = min(x1 - start[0], y1 - start[1])
+        draw.line((start, (start[0] + length, start[1] + length)), fill="#9A9A9A", width=2)
 
 
 def render_png(data: MapData) -> bytes:
@@ -270,6 +357,8 @@ def render_png(data: MapData) -> bytes:
         x = lx0 + 12 + (i // per_col) * col_w
         y = ly0 + 38 + (i % per_col) * 32
         draw.rectangle((x, y, x + 24, y + 24), fill=PALETTE[entry.key], outline="#555555")
+        if entry.key in HATCHED:
+            _hatch(draw, (x, y, x + 24, y + 24), step=7)
         name_font = _fit_font(draw, entry.name, 17, col_w - 40)
         draw.text((x + 32, y + 12), entry.name, fill=INK, font=name_font, anchor="lm")
 
@@ -286,7 +375,7 @@ def render_png(data: MapData) -> bytes:
     return out.getvalue()
 
 
-_cache: OrderedDict[tuple[str, str | None], tuple[bytes, MapData]] = OrderedDict()
+_cache: OrderedDict[tuple[str, str], tuple[bytes, MapData]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -296,20 +385,20 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def is_cached(kb: KnowledgeBase, criterion_id: str | None = None) -> bool:
-    """True when ``render_map(kb, criterion_id)`` would answer from the cache (no drawing)."""
+def is_cached(kb: KnowledgeBase, layer: str | None = None) -> bool:
+    """True when ``render_map(kb, layer)`` would answer from the cache (no drawing)."""
     with _cache_lock:
-        return (kb.version, criterion_id) in _cache
+        return (kb.version, layer or "current-law") in _cache
 
 
-def render_map(kb: KnowledgeBase, criterion_id: str | None = None) -> tuple[bytes, MapData]:
-    """The PNG and its data, cached (LRU) by knowledge-base version and criterion."""
-    key = (kb.version, criterion_id)
+def render_map(kb: KnowledgeBase, layer: str | None = None) -> tuple[bytes, MapData]:
+    """The PNG and its data, cached (LRU) by knowledge-base version and layer."""
+    key = (kb.version, layer or "current-law")
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    data = map_data(kb, criterion_id)
+    data = map_data(kb, layer)
     result = (render_png(data), data)
     with _cache_lock:
         result = _cache.setdefault(key, result)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot import limits
 from bot.kb.snapshot import KnowledgeBase
-from bot.render.tilemap import ALT_TEXT_LIMIT, SCORE_CATEGORIES, MapData
+from bot.render.tilemap import ALT_TEXT_LIMIT, HIGHLIGHT, SCORE_CATEGORIES, MapData
 from bot.replies.build import tr
 from bot.replies.fit import clip
 from bot.replies.templates import Templates
@@ -22,15 +22,20 @@ class MapText:
 
 
 def _category_name(key: str, data: MapData, t: Templates) -> str:
-    if data.criterion_id is not None:
-        return t.render(f"words.verdict.{key}")
+    if data.layer_kind == "criterion":
+        return t.render(f"words.verdict.{key}") if key != "unknown" else t.render("map.not_verified")
+    if data.layer_kind == "legislation":
+        return t.render(f"map.legislation.{key}")
     if key == "none":
-        return t.render("map.not_scored")
+        return t.render("map.not_verified")
+    if key == "partly":
+        return t.render("map.partly")
     return t.render("map.points", range=SCORE_CATEGORIES[key][0])
 
 
 def map_text(kb: KnowledgeBase, data: MapData, t: Templates) -> MapText:
-    """Summary and alt text for ``data``; every category is named in words, never by colour alone."""
+    """Summary and alt text for ``data``; every category is named in words, never by colour alone, and
+    every caption names its layer (current law, legislation, or one criterion of current law)."""
     scorer = kb.rubric.scorer
     members: dict[str, list[tuple[str, str]]] = {entry.key: [] for entry in data.legend}
     for jid, tile in data.tiles.items():
@@ -41,27 +46,33 @@ def map_text(kb: KnowledgeBase, data: MapData, t: Templates) -> MapText:
         group.sort()
     names = {key: _category_name(key, data, t) for key in members}
 
-    if data.criterion_id is None:
-        out_of = len(kb.rubric.criteria)
+    out_of = len(kb.rubric.criteria)
+    if data.layer_kind == "current-law":
         title = t.render("map.score_title", out_of=out_of, scorer=scorer)
         intro = t.render("map.alt_score", out_of=out_of, scorer=scorer)
+        note = t.render("map.note_score", out_of=out_of)
+    elif data.layer_kind == "legislation":
+        title = t.render("map.legislation_title")
+        intro = t.render("map.alt_legislation")
+        note = t.render("map.note_legislation")
     else:
-        criterion = kb.criteria[data.criterion_id]
+        criterion = kb.criteria[data.criterion_id or ""]
         label = tr(criterion, "label", t)
         group = t.render(f"words.group.{criterion.group}")
         title = t.render("map.criterion_title", label=label, group=group, scorer=scorer)
         intro = t.render("map.alt_criterion", label=label)
+        note = t.render("map.note_criterion")
 
     lines = [title]
     for key, group in members.items():
         codes = ", ".join(code for code, _ in group) or t.render("map.none")
         lines.append(t.render("map.line", name=names[key], count=len(group), codes=codes))
-    lines.append(t.render("map.note"))
+    lines.append(note)
     content = clip("\n".join(lines), limits.MESSAGE_CONTENT)
 
     counts = "; ".join(f"{names[key]}: {len(group)}" for key, group in members.items())
     alt = f"{intro} {t.render('map.alt_counts', counts=counts)}"
-    top = next((key for key, group in members.items() if group and key not in ("none", "unknown")), None)
+    top = next((key for key in HIGHLIGHT[data.layer_kind] if members.get(key)), None)
     if top is not None:
         for listing in (", ".join(n for _, n in members[top]), ", ".join(c for c, _ in members[top])):
             candidate = f"{alt} {t.render('map.alt_top', name=names[top], members=listing)}"
