@@ -110,6 +110,33 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Print what current law is known, per jurisdiction and criterion, with totals."""
+    from bot.kb.coverage import coverage, coverage_text
+
+    kb = load_or_explain(_knowledge_root(args.path))
+    if kb is None:
+        return 1
+    print(coverage_text(coverage(kb)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the whole knowledge base as one JSON document (schema: docs/knowledge-export.schema.json)."""
+    from bot.kb.export import export_json
+
+    kb = load_or_explain(_knowledge_root(args.path))
+    if kb is None:
+        return 1
+    text = export_json(kb)
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_scaffold(args: argparse.Namespace) -> int:
     from bot.kb.scaffold import scaffold_missing
 
@@ -157,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?")
     p.add_argument("--check", action="store_true", help="fail if SOURCES.md is not current")
     p.set_defaults(func=cmd_sources)
+    p = kb.add_parser("coverage", help="what current law is known, per jurisdiction and criterion")
+    p.add_argument("path", nargs="?")
+    p.set_defaults(func=cmd_coverage)
+    p = kb.add_parser("export", help="the whole knowledge base as one JSON document (open data)")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--format", choices=["json"], default="json")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
     p = kb.add_parser("scaffold", help='write "not reviewed yet" files for missing jurisdictions')
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_scaffold)

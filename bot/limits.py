@@ -20,8 +20,10 @@ TEXT_INPUT = 4000
 
 # Content caps in the knowledge base, chosen so a rendered field always fits FIELD_VALUE.
 NAME = 100
-REASON = 300
+REASON = 450
 QUOTE = 700
 SUMMARY = 600
 FACT_TEXT = 300
 URL = 512
+TITLE = 200
+MODERATOR_NOTE = 2000  # never shown to members

@@ -7,8 +7,19 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from bot.kb.issues import Issue, Severity
 from bot.kb.normalize import normalize
-from bot.kb.schema import ActionPrompt, Evidence, Glossary, Jurisdiction, PublishedScore, ReviewStatus, Rubric
+from bot.kb.schema import (
+    ActionPrompt,
+    Confidence,
+    Evidence,
+    Glossary,
+    Jurisdiction,
+    PublishedScore,
+    ReviewStatus,
+    Rubric,
+    ScoredBy,
+)
 from bot.kb.scoring import group_score
+from bot.kb.sourcetiers import Tier, better_source, host_of, tier
 from bot.kb.yamlio import LineIndex
 
 EXPECTED_GROUP_SIZES = {"end": 4, "start": 5}
@@ -62,7 +73,8 @@ def check_rubric(rubric: Rubric, file: str, parsed: LineIndex | None) -> list[Is
 def check_glossary(glossary: Glossary, file: str, parsed: LineIndex | None) -> list[Issue]:
     """Unique glossary ids, terms and aliases."""
     owners = [(e.id, [e.id, e.term, *e.aliases], ("entries", i, "aliases")) for i, e in enumerate(glossary.entries)]
-    return _duplicates(file, parsed, owners)
+    urls = [(("entries", i, "source", "url"), e.source.url) for i, e in enumerate(glossary.entries)]
+    return _duplicates(file, parsed, owners) + check_sources(urls, parsed, file)
 
 
 def jurisdiction_keys(j: Jurisdiction) -> list[str]:
@@ -162,7 +174,8 @@ def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria
     for cid, v in j.current_law.verdicts.items():
         loc = ("current_law", "verdicts", cid)
         named = [n.lower() for n in v.rests_on]
-        if named and all(n in not_law and n not in reform_numbers for n in named):
+        meets = bool(v.verdict.points)  # a bill that failed may show what the law lacks, never what it gives
+        if meets and named and all(n in not_law and n not in reform_numbers for n in named):
             bill = not_law[named[0]]
             found.append(_issue(file, parsed, (*loc, "rests_on"),
                                 f"current law rests only on {bill.number}, a {bill.status.value} bill",
@@ -171,7 +184,7 @@ def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria
             if n not in reform_numbers and n not in not_law:
                 found.append(_issue(file, parsed, (*loc, "rests_on"), f"rests_on names '{n}', which is not "
                                     "in current_law.reforms", "add the enacted law to current_law.reforms"))
-        if v.source in not_law_texts and v.verdict.points is not None:
+        if meets and v.source in not_law_texts:
             bill = not_law_texts[v.source]
             found.append(_issue(file, parsed, (*loc, "source"),
                                 f"current law cites the text of {bill.number}, a {bill.status.value} bill",
@@ -201,6 +214,56 @@ def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria
     return found
 
 
+def source_urls(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every source URL of a jurisdiction, with its location."""
+    if j.summary_source:
+        yield ("summary_source",), j.summary_source
+    for n, r in enumerate(j.current_law.reforms):
+        yield ("current_law", "reforms", n, "source"), r.source
+        if r.text_url:
+            yield ("current_law", "reforms", n, "text_url"), r.text_url
+    for cid, v in j.current_law.verdicts.items():
+        if v.source:
+            yield ("current_law", "verdicts", cid, "source"), v.source
+    for n, b in enumerate(j.bills):
+        yield ("bills", n, "status_source"), b.status_source
+        if b.text_url:
+            yield ("bills", n, "text_url"), b.text_url
+        for cid, v in b.verdicts.items():
+            if v.source:
+                yield ("bills", n, "verdicts", cid, "source"), v.source
+    for n, f in enumerate(j.facts):
+        yield ("facts", n, "source"), f.source
+
+
+def check_sources(urls: Iterable[tuple[tuple, str]], parsed: LineIndex | None, file: str) -> list[Issue]:
+    """Rejected hosts (content farms, AI law sites, mirrors) are errors naming a better source; unknown hosts
+    are warnings."""
+    found = []
+    for loc, url in urls:
+        level = tier(url)
+        where = parsed.line_of(loc) if parsed else None
+        if level is Tier.REJECTED:
+            found.append(Issue(file, f"{host_of(url)} is not an acceptable source", where, ".".join(map(str, loc)),
+                               f"cite {better_source(url)}"))
+        elif level is Tier.OTHER:
+            found.append(Issue(file, f"{host_of(url)} is not a known primary or reputable source", where,
+                               ".".join(map(str, loc)), "prefer an official or reputable host", Severity.WARNING))
+    return found
+
+
+def _check_confidence(j: Jurisdiction, parsed: LineIndex, file: str) -> list[Issue]:
+    """``confidence: high`` on our own reading needs an exact quote from a primary source."""
+    return [
+        _issue(file, parsed, ("current_law", "verdicts", cid, "confidence"),
+               f"confidence: high needs a primary source; {host_of(v.source)} is {tier(v.source).value}",
+               "use medium, or cite the official text")
+        for cid, v in j.current_law.verdicts.items()
+        if v.confidence is Confidence.HIGH and v.scored_by is ScoredBy.OUR_READING and v.source
+        and tier(v.source) is not Tier.PRIMARY
+    ]
+
+
 def check_jurisdictions(
     jurisdictions: dict[str, tuple[Jurisdiction, LineIndex, str]], rubric: Rubric | None
 ) -> list[Issue]:
@@ -211,6 +274,8 @@ def check_jurisdictions(
         if criteria:
             found.extend(_check_criterion_ids(j, parsed, file, criteria))
         found.extend(_check_law_and_bills(j, parsed, file, criteria))
+        found.extend(check_sources(source_urls(j), parsed, file))
+        found.extend(_check_confidence(j, parsed, file))
         for loc, text in member_facing_texts(j):
             match = PROCESS_WORDING.search(text)
             if match:

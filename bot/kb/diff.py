@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.kb.schema import CriterionVerdict, Jurisdiction
+from bot.kb.schema import Evidence, Jurisdiction
 from bot.kb.snapshot import KnowledgeBase
 
 VERDICT_FIELDS = ("verdict", "points", "reason", "quote", "source", "scored_by", "confidence")
@@ -39,7 +39,7 @@ def _show(value: str | None) -> str:
     return WORDS.get(value, value) if value is not None else "none"
 
 
-def _value(entry: CriterionVerdict | None, field: str) -> str | None:
+def _value(entry: Evidence | None, field: str) -> str | None:
     if entry is None:
         return None
     value = getattr(entry, field)

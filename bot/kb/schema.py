@@ -92,6 +92,7 @@ class BillStatus(StrEnum):
     FAILED = "failed"
     VETOED = "vetoed"
     STUDY = "study"
+    UNKNOWN = "unknown"  # no source read gives the outcome
 
     @property
     def is_law(self) -> bool:
@@ -170,7 +171,8 @@ class SourceRef(Strict):
     verified_on: VerifiedOn | None = None
 
 
-ModeratorNote = _text(limits.SUMMARY)
+ModeratorNote = _text(limits.MODERATOR_NOTE)
+Title = _text(limits.TITLE)
 
 
 class Evidence(Strict):
@@ -235,10 +237,10 @@ class Reform(Strict):
     """An enacted law that current law rests on."""
 
     number: Name
-    title: Name | None = None
+    title: Title | None = None
     year: Year
     act: Name | None = None  # chapter, public act or session-law number
-    citation: Name | None = None
+    citation: Title | None = None
     effect: LawEffect = LawEffect.OTHER
     text_url: Url | None = None
     source: Url
@@ -257,7 +259,7 @@ class Bill(Strict):
     """A bill: its status and, where scored, its verdicts. A bill is never current law by itself."""
 
     number: Name
-    title: Name | None = None
+    title: Title | None = None
     year: Year | None = None  # None only where no source gives it
     session: Name | None = None
     status: BillStatus

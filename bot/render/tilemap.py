@@ -78,6 +78,7 @@ LEGISLATION_CATEGORIES: dict[str, tuple[str, str]] = {
     "pending": ("Bill pending", "#E69F00"),
     "study": ("Study only", "#56B4E9"),
     "failed": ("Bills failed", "#CC79A7"),
+    "unverified": ("Bill, outcome not verified", "#E4E4E4"),
     "nobill": ("No bill recorded", GREY),
 }
 PALETTE: dict[str, str] = {
@@ -87,7 +88,7 @@ HATCHED = frozenset({"partly"})
 LAYER_ORDER: dict[str, tuple[str, ...]] = {
     "current-law": ("s4", "s3", "s2", "s1", "s0", "partly", "none"),
     "criterion": ("yes", "partial", "no", "unknown"),
-    "legislation": ("passed", "pending", "study", "failed", "nobill"),
+    "legislation": ("passed", "pending", "study", "failed", "unverified", "nobill"),
 }
 HIGHLIGHT = {"current-law": ("s4", "s3", "s2", "s1"), "criterion": ("yes",), "legislation": ("passed",)}
 LAYERS = ("current-law", "legislation")
@@ -186,12 +187,13 @@ def legislation_category(j: Jurisdiction) -> str:
         return "study"
     if statuses & {BillStatus.FAILED, BillStatus.VETOED}:
         return "failed"
-    return "nobill"
+    return "unverified" if BillStatus.UNKNOWN in statuses else "nobill"
 
 
 def _legislation_tile(j: Jurisdiction) -> Tile:
     category = legislation_category(j)
-    word = {"passed": "Passed", "pending": "Pending", "study": "Study", "failed": "Failed", "nobill": "None"}
+    word = {"passed": "Passed", "pending": "Pending", "study": "Study", "failed": "Failed", "unverified": "n/v",
+            "nobill": "None"}
     return Tile(category, f"{j.postal}\n{word[category]}")
 
 

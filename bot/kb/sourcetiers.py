@@ -1,0 +1,73 @@
+"""How much a source's host can be trusted: primary (government, legislature, court), reputable (scorers,
+established legal publishers and newsrooms), other (warned), or rejected (content farms, AI law sites,
+mirrors and staging hosts; the validator names the better source to use)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from urllib.parse import urlparse
+
+
+class Tier(StrEnum):
+    PRIMARY = "primary"
+    REPUTABLE = "reputable"
+    OTHER = "other"
+    REJECTED = "rejected"
+
+
+# Host suffix -> the better source to use instead.
+REJECTED: dict[str, str] = {
+    "instalawyer.io": "the legislature's official code site",
+    "uslawyerdatabase.com": "the legislature's official code site",
+    "courtgpt.ai": "the legislature's official code site or the court's opinion",
+    "lexace.ai": "the legislature's official code site or the court's opinion",
+    "lawserver.com": "the legislature's official code site",
+    "3whst.com": "the publisher's own site (this is a web agency's staging host)",
+    "cloudfront.net": "the official site this copy mirrors",
+    "azurewebsites.net": "the legislature's own bill page",
+    "alexi.com": "the court's opinion or Cornell LII",
+    "casemine.com": "the court's opinion on the court's site, Justia or CourtListener",
+    "getpocketlaw.com": "the legislature's official code site",
+}
+PRIMARY_SUFFIXES = (".gov", ".mil", ".us", "legislature.mi.gov", "mass.gov")
+PRIMARY_WORDS = ("legis", "legislature", "courts.", "revisor", "capitol", "senate.", "house.", "assembly.")
+REPUTABLE: frozenset[str] = frozenset(
+    {
+        "endqi.org", "campaignzero.org", "ij.org", "justia.com", "casetext.com", "findlaw.com", "cornell.edu",
+        "oyez.org", "courtlistener.com", "constitutioncenter.org", "supremecourt.gov", "govinfo.gov",
+        "reuters.com", "apnews.com", "npr.org", "nytimes.com", "washingtonpost.com", "propublica.org",
+        "themarshallproject.org", "reason.com", "cato.org", "brennancenter.org", "ncsl.org", "vlex.com",
+        "heinonline.org", "umkc.edu", "unc.edu", "uc.edu", "law.harvard.edu", "scotusblog.com", "ballotpedia.org",
+        "nclc.org", "rcfp.org", "muckrock.com", "courthousenews.com", "abajournal.com", "americanbar.org",
+        "law360.com", "bloomberglaw.com", "westlaw.com", "leagle.com", "casetext.co", "fastcase.com",
+        "openstates.org", "legiscan.com", "pewtrusts.org", "stateline.org", "naacpldf.org", "aclu.org",
+    }
+)
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of a URL without ``www.``."""
+    host = (urlparse(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _matches(host: str, suffix: str) -> bool:
+    return host == suffix or host.endswith("." + suffix)
+
+
+def tier(url: str) -> Tier:
+    """The tier of a source URL."""
+    host = host_of(url)
+    if any(_matches(host, bad) for bad in REJECTED):
+        return Tier.REJECTED
+    if any(_matches(host, good) for good in REPUTABLE):
+        return Tier.REPUTABLE
+    if host.endswith(PRIMARY_SUFFIXES) or any(word in host for word in PRIMARY_WORDS):
+        return Tier.PRIMARY
+    return Tier.REPUTABLE if host.endswith(".edu") else Tier.OTHER
+
+
+def better_source(url: str) -> str | None:
+    """For a rejected host, the kind of source to use instead."""
+    host = host_of(url)
+    return next((hint for bad, hint in REJECTED.items() if _matches(host, bad)), None)
