@@ -10,7 +10,8 @@ from bot.replies.responder import Responder
 
 BANNER = (
     "qibot offline console (no DISCORD_TOKEN set). Try /state CT, /criterion fees, /compare CO NM,\n"
-    "/explain qualified-immunity, /about, /help. Type quit or press Ctrl-D to leave."
+    "/map, /map legislation, /explain qualified-immunity, /about, /help. /kb and /action live on Discord.\n"
+    "Type quit or press Ctrl-D to leave."
 )
 
 

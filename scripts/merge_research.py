@@ -65,6 +65,9 @@ def verdict_entry(cid: str, r: dict, old: dict | None, checked: dt.date, city: b
         out["note"] = one_line(r["note"])
     elif v == "unknown":
         out["note"] = "Researched on 2026-11-30; no source read settles this criterion."
+    if v == "unknown":  # what research could not read belongs in the moderator note, not in member text
+        out["note"] = one_line(f"{r.get('reason', '')} {out['note']}")
+        out["reason"] = "Not yet verified: the sources checked so far do not settle this."
     if old and old.get("i18n") and old.get("reason") == out["reason"]:
         out["i18n"] = old["i18n"]
     return {k: out[k] for k in VERDICT_KEYS if k in out}

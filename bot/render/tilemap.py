@@ -74,7 +74,7 @@ VERDICT_CATEGORIES: dict[str, tuple[str, str]] = {
     "unknown": ("Not yet verified", GREY),
 }
 LEGISLATION_CATEGORIES: dict[str, tuple[str, str]] = {
-    "passed": ("Law passed", "#0072B2"),
+    "passed": ("QI law enacted (ends, limits or codifies)", "#0072B2"),
     "pending": ("Bill pending", "#E69F00"),
     "study": ("Study only", "#56B4E9"),
     "failed": ("Bills failed", "#CC79A7"),

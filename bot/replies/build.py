@@ -431,3 +431,13 @@ def about_reply(kb: KnowledgeBase, t: Templates) -> Reply:
         pages=(Page(t.render("about.title"), body, footer=t.render("about.footer", version=kb.version)),),
         links=_links([(t.render("links.endqi"), kb.rubric.scorer_url)]),
     )
+
+
+def map_reply(kb: KnowledgeBase, layer: str, t: Templates) -> Reply:
+    """The same categories the ``/map`` image draws, as text (console and CLI)."""
+    from bot.render.tilemap import map_data  # categorising only: Pillow is imported when drawing
+    from bot.replies.maptext import map_text
+
+    text = map_text(kb, map_data(kb, layer), t)
+    title, _, body = text.content.partition("\n")
+    return Reply(kind="map", pages=(Page(title.replace("**", ""), body),), meta={"layer": layer})

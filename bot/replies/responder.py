@@ -18,7 +18,8 @@ from bot.replies import build
 from bot.replies.model import Reply
 from bot.replies.templates import DEFAULT_LOCALE, Templates
 
-COMMANDS = ("state", "criterion", "compare", "explain", "about", "help")
+COMMANDS = ("state", "criterion", "compare", "explain", "about", "help", "map")
+DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report")
 _COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNORECASE)
 
 
@@ -116,6 +117,21 @@ class Responder:
     def usage(self, locale: str = DEFAULT_LOCALE, problem: str | None = None) -> Reply:
         return build.usage_reply(templates_for(locale), problem)
 
+    def map(self, query: str = "", locale: str = DEFAULT_LOCALE) -> Reply:
+        """The map's categories as text: ``/map``, ``/map legislation`` or ``/map <criterion>``."""
+        kb, t = self.kb, templates_for(locale)
+        query = query.strip().removeprefix("layer:").removeprefix("criterion:").strip()
+        if query.lower().replace(" ", "-") in ("", "current-law", "current", "law"):
+            layer = "current-law"
+        elif query.lower() in ("legislation", "bills"):
+            layer = "legislation"
+        else:
+            found = kb.criterion_index.resolve(query)
+            if found.id is None:
+                return build.not_found_reply(query, "criterion", found.suggestions, t)
+            layer = f"criterion:{found.id}"
+        return build.map_reply(kb, layer, t)
+
     def complete(self, what: str, text: str, limit: int = 25) -> list[Entry]:
         """Autocomplete for "jurisdiction", "criterion" or "term"."""
         index = self.kb.index(what)
@@ -131,8 +147,12 @@ class Responder:
             return self.usage(locale)
         if command == "about":
             return self.about(locale)
+        if command in DISCORD_ONLY:
+            return self.usage(locale, t.render("usage.discord_only", command=command))
         if command not in COMMANDS:
             return self.usage(locale, t.render("usage.unknown", command=command[:40]))
+        if command == "map":
+            return self.map(rest, locale)
         if command == "compare":
             parts = _COMPARE_SPLIT.split(rest) if _COMPARE_SPLIT.search(rest) else _split(rest)
             return self.compare(parts, locale)

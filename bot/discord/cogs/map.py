@@ -33,25 +33,38 @@ class Map(commands.Cog):
         allow = getattr(lookup, "_allow_public", None)
         return allow(interaction.user.id) if allow else True
 
-    @app_commands.command(name="map", description="A U.S. tile map by total score, or by one criterion's verdict")
+    @app_commands.command(name="map", description="A U.S. tile map of current law, of legislation, or of one criterion")
     @app_commands.describe(
-        criterion="Colour the map by this criterion's verdict instead of the total score", public=PUBLIC
+        layer="Current law's score (default) or where bills stand",
+        criterion="Colour current law by this criterion's verdict",
+        public=PUBLIC,
+    )
+    @app_commands.choices(
+        layer=[
+            app_commands.Choice(name="Current law (the law in force)", value="current-law"),
+            app_commands.Choice(name="Legislation (where bills stand)", value="legislation"),
+        ]
     )
     async def map(
-        self, interaction: discord.Interaction, criterion: Criterion | None = None, public: bool = True
+        self,
+        interaction: discord.Interaction,
+        layer: str = "current-law",
+        criterion: Criterion | None = None,
+        public: bool = True,
     ) -> None:
         outcome = "ok"
         if public and not self._allow_public(interaction):
             public, outcome = False, "cooldown-private"
         kb = self.bot.responder.kb  # type: ignore[attr-defined]
-        deferred = not is_cached(kb, criterion)
+        layer = f"criterion:{criterion}" if criterion else ("legislation" if layer == "legislation" else "current-law")
+        deferred = not is_cached(kb, layer)
         if deferred:
             await interaction.response.defer(thinking=True, ephemeral=not public)
-            png, data = await asyncio.to_thread(render_map, kb, criterion)
+            png, data = await asyncio.to_thread(render_map, kb, layer)
         else:
-            png, data = render_map(kb, criterion)
+            png, data = render_map(kb, layer)
         text = map_text(kb, data, templates_for(reply_locale(interaction)))
-        filename = f"qi-map-{criterion}.png" if criterion else "qi-map-total-score.png"
+        filename = f"qi-map-{layer.replace(':', '-')}.png"
         file = discord.File(io.BytesIO(png), filename=filename, description=text.alt_text)
         if deferred:
             await interaction.followup.send(text.content, file=file, allowed_mentions=NO_PINGS)
