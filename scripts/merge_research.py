@@ -68,6 +68,8 @@ def verdict_entry(cid: str, r: dict, old: dict | None, checked: dt.date, city: b
     if v == "unknown":  # what research could not read belongs in the moderator note, not in member text
         out["note"] = one_line(f"{r.get('reason', '')} {out['note']}")
         out["reason"] = "Not yet verified: the sources checked so far do not settle this."
+    if len(out.get("note", "")) > 1990:
+        out["note"] = out["note"][:1985].rsplit(" ", 1)[0] + " …"
     if old and old.get("i18n") and old.get("reason") == out["reason"]:
         out["i18n"] = old["i18n"]
     return {k: out[k] for k in VERDICT_KEYS if k in out}

@@ -283,7 +283,7 @@ def check_jurisdictions(
                                     "members read", "move it to the moderator-only `note`"))
         scored = [*j.current_law.verdicts.values(), *(v for b in j.bills for v in b.verdicts.values())]
         if j.review.status is ReviewStatus.NOT_REVIEWED and any(v.verdict.points is not None for v in scored):
-            found.append(_issue(file, parsed, ("review",), "a not-reviewed jurisdiction cannot carry scored "
+            found.append(_issue(file, parsed, ("review", "status"), "a not-reviewed jurisdiction cannot carry scored "
                                 "verdicts", "set review.status to partial or reviewed"))
         if rubric:
             for n, reform in enumerate(j.current_law.reforms):

@@ -63,6 +63,7 @@ def test_broken_case_is_reported(tmp_path: Path, case: Path) -> None:
 
 def test_bare_yes_no_are_verdict_words_not_booleans(tmp_path: Path) -> None:
     text = (BROKEN / "base.yaml").read_text().replace('verdict: "yes"', "verdict: yes")
+    assert "verdict: yes" in text
     case = tmp_path / "case.yaml"
     case.write_text(text)
     kb, issues = collect(_knowledge_with(tmp_path, case, "zz.yaml"))
@@ -87,8 +88,61 @@ def test_duplicate_criterion_alias_in_rubric(tmp_path: Path) -> None:
     assert any("alias 'caps'" in i.message and i.file.endswith("rubric.yaml") and i.line for i in issues)
 
 
-def test_stated_score_matching_is_accepted_and_partial_is_a_warning(tmp_path: Path) -> None:
+def test_published_score_matching_is_accepted_and_partial_is_a_warning(tmp_path: Path) -> None:
     kb, issues = collect(_knowledge_with(tmp_path, BROKEN / "base.yaml", "zz.yaml"))
     assert kb is not None
     warnings = [i for i in issues if i.severity is Severity.WARNING]
     assert any("3 criteria unknown" in i.message for i in warnings)
+
+
+def test_failed_bill_verdicts_never_enter_current_law(tmp_path: Path) -> None:
+    """A bill's "yes" stays on the bill: current law's score counts current-law verdicts only."""
+    from bot.kb.scoring import total_score
+
+    text = (BROKEN / "base.yaml").read_text() + (
+        "    verdicts:\n"
+        "      attorney-fees: {verdict: \"yes\", points: 1, reason: r, source: \"https://example.org/hb1\", "
+        "verified_on: 2024-01-02, confidence: medium, scored_by: endqi}\n"
+    )
+    case = tmp_path / "case.yaml"
+    case.write_text(text)
+    kb, issues = collect(_knowledge_with(tmp_path, case, "zz.yaml"))
+    assert kb is not None, [str(i) for i in issues]
+    j = kb.jurisdictions["zz"]
+    assert j.bills[0].verdicts["attorney-fees"].verdict == "yes"
+    assert "attorney-fees" not in j.current_law.verdicts
+    end, start = total_score(j, kb.rubric)
+    assert (end.points, start.points, start.unknown) == (1, 0, 5)
+
+
+@pytest.mark.parametrize(
+    ("url", "tier"),
+    [
+        ("https://www.lawserver.com/law/x", "rejected"),
+        ("https://law.uslawyerdatabase.com/x", "rejected"),
+        ("https://d1tvxue8o4w0fl.cloudfront.net/x", "rejected"),
+        ("https://capitolwebsite.azurewebsites.net/x", "rejected"),
+        ("https://state-sc.mjc.prod.3whst.com/x", "rejected"),
+        ("https://codes.ohio.gov/ohio-revised-code/section-2744.05", "primary"),
+        ("https://www.revisor.mn.gov/statutes/cite/3.736", "primary"),
+        ("https://law.lis.virginia.gov/vacode/8.01-195.3/", "primary"),
+        ("https://endqi.org/state/co", "reputable"),
+        ("https://ij.org/report/50-shades-of-government-immunity/state-profile/ohio/", "reputable"),
+        ("https://law.justia.com/codes/x", "reputable"),
+        ("https://some-law-firm.example.com/blog", "other"),
+    ],
+)
+def test_source_tiers(url: str, tier: str) -> None:
+    from bot.kb.sourcetiers import tier as tier_of
+
+    assert tier_of(url).value == tier
+
+
+def test_rejected_host_names_a_better_source_and_other_host_warns(tmp_path: Path) -> None:
+    kb, issues = collect(_knowledge_with(tmp_path, BROKEN / "rejected_source.yaml", "zz.yaml"))
+    assert kb is None
+    rejected = [i for i in issues if "lawserver.com" in i.message]
+    assert rejected and rejected[0].severity is Severity.ERROR and "official code site" in (rejected[0].hint or "")
+    kb, issues = collect(_knowledge_with(tmp_path / "b", BROKEN / "base.yaml", "zz.yaml"))
+    assert kb is not None
+    assert any(i.severity is Severity.WARNING and "example.org is not a known" in i.message for i in issues)

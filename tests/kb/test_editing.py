@@ -30,19 +30,23 @@ NEW_FEES = {
 def test_edit_changes_only_that_entry(kb_copy: Path) -> None:
     path = kb_copy / "jurisdictions" / "ca.yaml"
     before = path.read_text()
+    entry_before = editor.current_entry(kb_copy, "ca", "attorney-fees")
     plan = editor.plan_edit(
         kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=editor.file_sha(before)[:12], today=dt.date(2026, 1, 2)
     )
     assert path.read_text() == before, "planning writes nothing"
     old_lines, new_lines = before.splitlines(), plan.text_after.splitlines()
     changed = [line for line in new_lines if line not in old_lines]
+    assert changed
     assert set(changed) <= {
-        '    verdict: "partial"',
-        "    points: 0.5",
-        "    reason: Test reason.",
-        "    verified_on: 2026-01-02",
+        '      verdict: "partial"',
+        "      points: 0.5",
+        "      reason: Test reason.",
+        "      source: https://endqi.org/state/ca",
+        "      verified_on: 2026-01-02",
     }
-    assert plan.before["verdict"] == "unknown"
+    assert plan.before == entry_before
+    assert plan.before["verdict"] != "partial"
     assert plan.after == {**plan.after, "verdict": "partial", "points": 0.5, "verified_on": "2026-01-02"}
     assert plan.kb.jurisdictions["ca"].verdicts["attorney-fees"].points == 0.5
     # the header comment and key order of the file survive
@@ -55,11 +59,11 @@ def test_invalid_edit_is_refused_with_file_line_field(kb_copy: Path) -> None:
     issue = caught.value.issues[0]
     assert issue.file.endswith("ca.yaml")
     assert issue.line
-    assert issue.field == "verdicts.attorney-fees.verdict"
+    assert issue.field == "current_law.verdicts.attorney-fees.verdict"
 
 
-def test_edit_that_breaks_a_stated_score_is_refused(kb_copy: Path) -> None:
-    with pytest.raises(editor.EditInvalid, match=r"stated start score 1\.5"):
+def test_edit_that_breaks_a_published_score_is_refused(kb_copy: Path) -> None:
+    with pytest.raises(editor.EditInvalid, match=r"published start score 1\.5"):
         editor.plan_edit(
             kb_copy, "ct", "attorney-fees", {**NEW_FEES, "source": "https://endqi.org/state/ct"}, expected_sha=None
         )
