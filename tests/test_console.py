@@ -27,7 +27,18 @@ def test_ask_state_answers_once() -> None:
     result = _run(["ask", "/state CT"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Connecticut: qualified immunity")
-    assert "Verified" in result.stdout or "Not reviewed yet" in result.stdout
+    assert "Checked " in result.stdout or "Not reviewed yet" in result.stdout
+    assert "Law in force:" in result.stdout
+
+
+def test_ask_map_is_text_and_kb_is_discord_only() -> None:
+    result = _run(["ask", "/map"])
+    assert result.returncode == 0, result.stderr
+    assert "current law" in result.stdout and "Bills are never counted" in result.stdout
+    result = _run(["ask", "/map legislation"])
+    assert "Bills failed" in result.stdout
+    result = _run(["ask", "/kb edit"])
+    assert "is a Discord command" in result.stdout
 
 
 def test_ask_criterion_by_alias() -> None:

@@ -1,8 +1,10 @@
-"""A U.S. tile-grid map for ``/map [criterion]``, drawn with Pillow (no Discord imports).
+"""A U.S. tile-grid map for ``/map``, drawn with Pillow (no Discord imports).
 
-Every state and DC is one equal square on a 12 x 8 grid; New York City is a separate, labelled
-city inset. Each tile shows its postal code and its score or verdict word, so colour is never
-the only carrier of meaning.
+Three kinds of layer: current law's score (default), where legislation stands, and current law's
+verdict on one criterion. Bills never colour a current-law layer. Every state and DC is one equal
+square on a 12 x 8 grid; New York City is a separate, labelled city inset. Each tile shows its postal
+code and its score, verdict or status word (or "3/9 known", hatched, when fewer than half the criteria
+are verified), so colour is never the only carrier of meaning.
 """
 
 from __future__ import annotations
@@ -229,7 +231,7 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
             f"Law in force (not bills). Colour: end + start points of {out_of} ({scorer} rubric). "
             f"Label: end/{n_end} · start/{n_start}, or how many criteria are known."
         )
-        intro = f"Tile map of {place}: the law in force, coloured by its total {scorer} score out of {out_of}."
+        intro = f"Tile map of {place}: current law (not bills), coloured by its total {scorer} score out of {out_of}."
         legend_title = f"Current law: points (of {out_of})"
         note = "Bills are not counted. Hatched = fewer than half the criteria verified."
     elif kind == "legislation":
@@ -248,7 +250,7 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
         group = next((g.label for g in kb.rubric.groups if g.id == criterion.group), criterion.group)
         title = f"Current law: {criterion.label}"
         subtitle = f"Verdict on the law in force (not bills), {group} criterion ({scorer} rubric)."
-        intro = f"Tile map of {place}: the law in force, coloured by its verdict on '{criterion.label}'."
+        intro = f"Tile map of {place}: current law's verdict on '{criterion.label}' (bills are not counted)."
         legend_title, note = "Current law: verdict", "n/v = not yet verified. Bills are not counted."
     missing_category = {"current-law": "none", "legislation": "nobill", "criterion": "unknown"}[kind]
     for missing in (i for i in ids if i not in kb.jurisdictions):

@@ -86,12 +86,15 @@ def bill_score_line(kb: KnowledgeBase, bill: Bill, t: Templates) -> str | None:
     return None
 
 
-def verified_range(dates: Iterable[dt.date]) -> str | None:
+def verified_range(dates: Iterable[dt.date], t: Templates | None = None) -> str | None:
     """ "2026-11-25" or "2025-03-01 to 2026-11-25"; None when nothing was verified."""
     found = sorted(set(dates))
     if not found:
         return None
-    return found[0].isoformat() if len(found) == 1 else f"{found[0].isoformat()} to {found[-1].isoformat()}"
+    if len(found) == 1:
+        return found[0].isoformat()
+    to = t.render("words.to") if t else "to"
+    return f"{found[0].isoformat()} {to} {found[-1].isoformat()}"
 
 
 def _missing_verdict(j: Jurisdiction, t: Templates) -> str:
@@ -238,7 +241,7 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
 
     dates = [v.verified_on for _, v in known] + [f.verified_on for f in j.facts]
     footer = t.render(
-        "state.footer", verified=verified_range(dates), review=t.render(f"words.review.{j.review.status.value}")
+        "state.footer", verified=verified_range(dates, t), review=t.render(f"words.review.{j.review.status.value}")
     )
     links = []
     for r in j.current_law.reforms:
@@ -322,7 +325,7 @@ def criterion_reply(kb: KnowledgeBase, cid: str, t: Templates) -> Reply:
         scope=t.render("criterion.scope_note") if c.scope_clause else None,
     )
     dates = [v.verified_on for vs in groups.values() for _, v in vs]
-    footer = t.render("criterion.footer", scorer=kb.rubric.scorer, verified=verified_range(dates) or "-")
+    footer = t.render("criterion.footer", scorer=kb.rubric.scorer, verified=verified_range(dates, t) or "-")
     return Reply(
         kind="criterion",
         pages=paginate(
@@ -361,7 +364,7 @@ def compare_reply(kb: KnowledgeBase, jids: list[str], t: Templates) -> Reply:
     ]
     fields.extend(Field(t.render("compare.bills_name"), block) for block in chunk_lines(bill_lines, 1024))
     dates = [v.verified_on for j in js for v in j.current_law.verdicts.values() if v.verdict is not Verdict.UNKNOWN]
-    footer = t.render("compare.footer", scorer=kb.rubric.scorer, verified=verified_range(dates) or "-")
+    footer = t.render("compare.footer", scorer=kb.rubric.scorer, verified=verified_range(dates, t) or "-")
     title = t.render("compare.title", names=" · ".join(j.name for j in js))
     return Reply(
         kind="compare",

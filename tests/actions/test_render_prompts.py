@@ -26,8 +26,17 @@ def test_reviewed_prompts_render_for_every_jurisdiction(kb: KnowledgeBase) -> No
 
 
 def test_jurisdiction_data_is_available(kb: KnowledgeBase) -> None:
+    from bot.kb.scoring import total_score
+
     msg = render_prompt(_prompt(text="{{ jurisdiction.name }} scores {{ jurisdiction.score }}"), kb, "ct")
-    assert msg.text == "Connecticut scores End 2/4 · Start 1.5/5"
+    end, start = total_score(kb.jurisdictions["ct"], kb.rubric)
+    assert msg.text.startswith(f"Connecticut scores End {end.points:g}/4 · Start {start.points:g}/5")
+    bills = render_prompt(
+        _prompt(text="{% for b in jurisdiction.bills %}{{ b.number }}={{ b.status }};{% endfor %}"), kb, "wv"
+    ).text
+    assert "HB 3027=failed;" in bills
+    law = render_prompt(_prompt(text="{{ jurisdiction.law or 'none' }}"), kb, "wv").text
+    assert "HB 3027" not in law, "a failed bill is never current law in a template"
 
 
 def test_missing_jurisdiction_is_a_clear_error(kb: KnowledgeBase) -> None:

@@ -38,12 +38,14 @@ def test_edit_changes_only_that_entry(kb_copy: Path) -> None:
     old_lines, new_lines = before.splitlines(), plan.text_after.splitlines()
     changed = [line for line in new_lines if line not in old_lines]
     assert changed
-    assert set(changed) <= {
-        '      verdict: "partial"',
-        "      points: 0.5",
-        "      reason: Test reason.",
-        "      source: https://endqi.org/state/ca",
-        "      verified_on: 2026-01-02",
+    assert {line.strip() for line in changed} <= {
+        'verdict: "partial"',
+        "points: 0.5",
+        "reason: Test reason.",
+        "Test reason.",
+        "source: https://endqi.org/state/ca",
+        "https://endqi.org/state/ca",
+        "verified_on: 2026-01-02",
     }
     assert plan.before == entry_before
     assert plan.before["verdict"] != "partial"
@@ -114,19 +116,31 @@ def test_reload_keeps_the_last_good_snapshot(kb_copy: Path) -> None:
     assert seen == [["vt"]]
 
 
+def _fees_before(root: Path) -> str:
+    """The shipped verdict word for California's attorney fees (the edits below change it to Partial)."""
+    from bot.kb.diff import WORDS
+
+    verdict = load_knowledge(root).jurisdictions["ca"].verdicts["attorney-fees"].verdict.value
+    assert verdict != "partial"
+    return WORDS[verdict]
+
+
 def test_diff_reports_verdict_changes(kb_copy: Path) -> None:
     from bot.kb.diff import diff_kb
 
     old = load_knowledge(kb_copy)
+    before = _fees_before(kb_copy)
     plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
     diff = diff_kb(old, plan.kb)
     assert diff.jurisdictions() == ["ca"]
     line = diff.summary_lines("ca")[0]
-    assert line.startswith("Attorney fees: verdict: Unknown → Partial; points: none → 0.5; reason changed")
+    assert line.startswith(f"Attorney fees: verdict: {before} → Partial;")
+    assert "points:" in line and "→ 0.5; reason changed" in line
     assert "### California (ca)" in diff.markdown()
 
 
 def test_kb_diff_command(kb_copy: Path) -> None:
+    before = _fees_before(kb_copy)
     plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
     editor.write_atomic(plan.path, plan.text_after)
     result = subprocess.run(
@@ -138,18 +152,19 @@ def test_kb_diff_command(kb_copy: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "California (ca)" in result.stdout
-    assert "verdict: Unknown → Partial" in result.stdout
+    assert f"verdict: {before} → Partial" in result.stdout
 
 
 async def test_edit_with_database_down_writes_nothing(kb_copy: Path, tmp_path: Path) -> None:
     live = LiveKnowledge(kb_copy, load_knowledge(kb_copy))
+    start = live().jurisdictions["ca"].verdicts["attorney-fees"].verdict
     store = await Store.open_degraded("postgresql+asyncpg://nobody@127.0.0.1:9/none")
     before = (kb_copy / "jurisdictions" / "ca.yaml").read_text()
     plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
     with pytest.raises(StoreUnavailable):
         await edits.apply_plan(store, live, plan, user_id=1, guild_id=None, lock_file=tmp_path / "lock")
     assert (kb_copy / "jurisdictions" / "ca.yaml").read_text() == before
-    assert live().jurisdictions["ca"].verdicts["attorney-fees"].verdict == "unknown"
+    assert live().jurisdictions["ca"].verdicts["attorney-fees"].verdict == start
     await store.close()
 
 
@@ -176,6 +191,7 @@ async def test_failed_commit_puts_the_old_file_back(
 
 async def test_two_moderators_second_gets_a_conflict(kb_copy: Path, tmp_path: Path) -> None:
     live = LiveKnowledge(kb_copy, load_knowledge(kb_copy))
+    start = live().jurisdictions["ca"].verdicts["attorney-fees"].verdict
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
     sha = editor.current_sha(kb_copy, "ca")[:12]
     first = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=sha)
@@ -193,6 +209,6 @@ async def test_two_moderators_second_gets_a_conflict(kb_copy: Path, tmp_path: Pa
     history = await store.changes("ca")
     assert [c.user_id for c in history] == [1]
     reverted = await edits.revert(store, live, history[0], user_id=3, guild_id=None, lock_file=tmp_path / "lock")
-    assert live().jurisdictions["ca"].verdicts["attorney-fees"].verdict == "unknown"
+    assert live().jurisdictions["ca"].verdicts["attorney-fees"].verdict == start
     assert (await store.change(reverted.change_id)).reverts_id == history[0].id
     await store.close()

@@ -34,26 +34,47 @@ from bot.render.tilemap import (
 )
 
 CRITERIA = [c.id for c in load_knowledge(DEFAULT_ROOT).rubric.criteria]
-VERDICT_WORDS = {"yes": "Yes", "partial": "Partial", "no": "No", "unknown": "Unknown"}
+LAYERS = ["current-law", "legislation", *(f"criterion:{c}" for c in CRITERIA)]
+VERDICT_WORDS = {"yes": "Yes", "partial": "Partial", "no": "No", "unknown": "n/v"}
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
-def _expected(kb: KnowledgeBase, j: Jurisdiction, criterion_id: str | None) -> tuple[str, str]:
-    """(category, value word) worked out from the raw verdicts, without the scoring helpers."""
-    if criterion_id is not None:
-        entry = j.verdicts.get(criterion_id)
+def _expected_legislation(j: Jurisdiction) -> tuple[str, str]:
+    qi = {"ends-qi", "limits-qi", "codifies-qi"}
+    statuses = {b.status.value for b in j.bills}
+    if any(r.effect.value in qi for r in j.current_law.reforms) or any(
+        b.status.value in ("passed", "enacted") and b.effect.value in qi for b in j.bills
+    ):
+        return "passed", "Passed"
+    for status, category, word in (("pending", "pending", "Pending"), ("study", "study", "Study")):
+        if status in statuses:
+            return category, word
+    if statuses & {"failed", "vetoed"}:
+        return "failed", "Failed"
+    return ("unverified", "n/v") if "unknown" in statuses else ("nobill", "None")
+
+
+def _expected(kb: KnowledgeBase, j: Jurisdiction, layer: str) -> tuple[str, str]:
+    """(category, value word) worked out from the raw data, without the scoring helpers."""
+    if layer == "legislation":
+        return _expected_legislation(j)
+    if layer.startswith("criterion:"):
+        entry = j.current_law.verdicts.get(layer.partition(":")[2])
         verdict = entry.verdict.value if entry else "unknown"
         return verdict, VERDICT_WORDS[verdict]
     points = {"end": [], "start": []}
     for c in kb.rubric.criteria:
-        entry = j.verdicts.get(c.id)
+        entry = j.current_law.verdicts.get(c.id)
         if entry and entry.verdict.value != "unknown":
             points[c.group].append({"yes": 1.0, "partial": 0.5, "no": 0.0}[entry.verdict.value])
-    if not points["end"] and not points["start"]:
-        return "none", "n/s"
+    known = len(points["end"]) + len(points["start"])
+    if not known:
+        return "none", "n/v"
+    if known * 2 < len(kb.rubric.criteria):
+        return "partly", f"{known}/{len(kb.rubric.criteria)} known"
     end, start = sum(points["end"]), sum(points["start"])
     n_end = sum(c.group == "end" for c in kb.rubric.criteria)
     n_start = len(kb.rubric.criteria) - n_end
@@ -88,20 +109,22 @@ def test_tile_boxes_are_on_canvas_and_do_not_overlap() -> None:
 
 
 def test_palette_is_distinct_with_grey_unknown_and_readable_text() -> None:
-    scores = [PALETTE[k] for k in ("s0", "s1", "s2", "s3", "s4", "none")]
+    scores = [PALETTE[k] for k in ("s0", "s1", "s2", "s3", "s4", "partly", "none")]
     verdicts = [PALETTE[k] for k in ("yes", "partial", "no", "unknown")]
+    legislation = [PALETTE[k] for k in ("passed", "pending", "study", "failed", "unverified", "nobill")]
     assert len(set(scores)) == len(scores)
     assert len(set(verdicts)) == len(verdicts)
-    for key in ("unknown", "none"):
+    assert len(set(legislation)) == len(legislation)
+    for key in ("unknown", "none", "partly", "nobill"):
         r, g, b = _rgb(PALETTE[key])
         assert r == g == b
     for colour in PALETTE.values():
         assert contrast(text_colour(colour), colour) >= 4.5, colour
 
 
-@pytest.mark.parametrize("criterion_id", [None, *CRITERIA])
-def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, criterion_id: str | None) -> None:
-    png, data = render_map(kb, criterion_id)
+@pytest.mark.parametrize("layer", LAYERS)
+def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, layer: str) -> None:
+    png, data = render_map(kb, layer)
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
     assert image.size == (WIDTH, HEIGHT)
@@ -110,11 +133,16 @@ def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, criterion_id: str
     expected_counts: dict[str, int] = {}
     for jid in [*TILE_LAYOUT, *CITY_INSETS]:
         j = kb.jurisdictions[jid]
-        category, word = _expected(kb, j, criterion_id)
+        category, word = _expected(kb, j, layer)
         expected_counts[category] = expected_counts.get(category, 0) + 1
         x0, y0, x1, y1 = tile_box(jid)
-        for point in ((x0 + 3, y0 + 3), (x1 - 4, y1 - 4), (x0 + 3, (y0 + y1) // 2)):
-            assert image.getpixel(point) == _rgb(PALETTE[category]), (jid, point)
+        pixels = [image.getpixel(p) for p in ((x0 + 3, y0 + 3), (x1 - 4, y1 - 4), (x0 + 3, (y0 + y1) // 2))]
+        pixels += [image.getpixel((x0 + 2 + n, y0 + 9)) for n in range(12)]
+        if category in tilemap.HATCHED:  # partly known: fill plus diagonal hatching, never a score colour
+            assert set(pixels) <= {_rgb(PALETTE[category]), _rgb("#9A9A9A")}, jid
+            assert len(set(pixels)) == 2, jid
+        else:
+            assert all(p == _rgb(PALETTE[category]) for p in pixels[:3]), (jid, pixels[:3])
         label = data.tiles[jid].label
         assert j.postal in label
         assert label == f"{j.postal}\n{word}"
@@ -124,12 +152,12 @@ def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, criterion_id: str
     counts = dict(part.rsplit(": ", 1) for part in counts_text.split("; "))
     names = {entry.key: entry.name for entry in data.legend}
     assert counts == {names[k]: str(expected_counts.get(k, 0)) for k in names}
-    top = next(k for k in ("s4", "s3", "s2", "s1", "s0", "none", "yes", "partial", "no", "unknown") if k in names)
-    if expected_counts.get(top):
-        members = [
-            kb.jurisdictions[jid] for jid in data.tiles if _expected(kb, kb.jurisdictions[jid], criterion_id)[0] == top
-        ]
-        assert all(j.name in data.alt_text for j in members)
+    top = next((k for k in tilemap.HIGHLIGHT[data.layer_kind] if expected_counts.get(k)), None)
+    if top is not None:
+        members = [kb.jurisdictions[jid] for jid in data.tiles if _expected(kb, kb.jurisdictions[jid], layer)[0] == top]
+        assert all(j.name in data.alt_text or j.postal in data.alt_text for j in members)
+    assert ("current law" in data.alt_text) == (layer != "legislation")
+    assert ("legislation" in data.alt_text) == (layer == "legislation")
     assert sum(expected_counts.values()) == 52
     assert any(line.startswith(f"{names[k]} ({n})") for k, n in expected_counts.items() for line in data.summary_lines)
 
@@ -137,19 +165,21 @@ def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, criterion_id: str
 def test_unknown_criterion_is_an_error(kb: KnowledgeBase) -> None:
     with pytest.raises(KeyError):
         map_data(kb, "no-such-criterion")
+    with pytest.raises(KeyError):
+        map_data(kb, "criterion:no-such-criterion")
 
 
 def test_cache_returns_identical_bytes_per_version(kb: KnowledgeBase) -> None:
     clear_cache()
-    first, data = render_map(kb, "attorney-fees")
-    again, data_again = render_map(kb, "attorney-fees")
+    first, data = render_map(kb, "criterion:attorney-fees")
+    again, data_again = render_map(kb, "criterion:attorney-fees")
     assert again is first
     assert data_again is data
     assert render_map(kb)[0] is not first
     other = dataclasses.replace(kb, version=kb.version + "-other")
-    fresh, _ = render_map(other, "attorney-fees")
+    fresh, _ = render_map(other, "criterion:attorney-fees")
     assert fresh is not first
-    assert fresh == render_png(map_data(kb, "attorney-fees"))
+    assert fresh == render_png(map_data(kb, "criterion:attorney-fees"))
 
 
 def test_module_does_not_import_discord() -> None:

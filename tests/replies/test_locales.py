@@ -30,7 +30,7 @@ ES = templates_for("es-ES")
 EN = templates_for("en")
 SPANISH_LOCALES = ("es-ES", "es-419")
 QUOTE_MARK = "(cita original en inglés)"
-VERDICT_WORDS = {"yes": "Sí", "partial": "Parcial", "no": "No", "unknown": "Desconocido"}
+VERDICT_WORDS = {"yes": "Sí", "partial": "Parcial", "no": "No", "unknown": "Aún sin verificar"}
 
 
 # ------------------------------------------------------------------ completeness
@@ -183,21 +183,25 @@ def test_every_spanish_compare_fits(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize("locale", ["en", "es-ES", "es-419"])
 def test_map_text_fits_and_spells_out_every_category(kb: KnowledgeBase, locale: str) -> None:
     t = templates_for(locale)
-    for criterion_id in (None, *kb.criteria):
-        _, data = render_map(kb, criterion_id)
+    for layer in ("current-law", "legislation", *(f"criterion:{c}" for c in kb.criteria)):
+        _, data = render_map(kb, layer)
         text = map_text(kb, data, t)
         assert 0 < len(text.content) <= limits.MESSAGE_CONTENT
         assert 0 < len(text.alt_text) <= 1024
         for j in kb.jurisdictions.values():
-            assert re.search(rf"\b{j.postal}\b", text.content), (criterion_id, j.postal)
-        if criterion_id is not None:
+            assert re.search(rf"\b{j.postal}\b", text.content), (layer, j.postal)
+        if layer.startswith("criterion:"):
             for key in VERDICT_WORDS:
-                assert t.render(f"words.verdict.{key}") in text.content
+                assert t.render("map.not_verified" if key == "unknown" else f"words.verdict.{key}") in text.content
+        if layer == "legislation":
+            for key in ("passed", "pending", "failed", "nobill"):
+                assert t.render(f"map.legislation.{key}") in text.content
     if locale.startswith("es"):
-        _, data = render_map(kb, "attorney-fees")
+        _, data = render_map(kb, "criterion:attorney-fees")
         content = map_text(kb, data, t).content
         assert kb.criteria["attorney-fees"].i18n["es"].label in content
-        assert "Sí (" in content and "Desconocido (" in content
+        assert "Sí (" in content and "Aún sin verificar (" in content
+        assert "ley vigente" in content
 
 
 # ------------------------------------------------------------------ quotes and translated knowledge
@@ -234,14 +238,17 @@ def test_spanish_state_reply_uses_translated_labels_and_spelled_out_verdicts(kb:
     reply = build.state_reply(kb, "ct", ES)
     page = reply.pages[0]
     assert page.title == "Connecticut: inmunidad calificada"
-    assert "**Puntuación:**" in page.description
-    names = [f.name for p in reply.pages for f in p.fields]
+    assert "**La ley vigente obtiene**" in page.description
+    assert page.fields[0].name == "Ley vigente, criterio por criterio"
+    names = [f.name for p in reply.pages[1:] for f in p.fields]
+    j = kb.jurisdictions["ct"]
     for criterion in kb.rubric.criteria:
-        assert any(n.endswith(criterion.i18n["es"].label) for n in names)
-    for name in names[: len(kb.rubric.criteria)]:
-        assert any(f" {word}: " in name for word in VERDICT_WORDS.values()), name
+        if criterion.id in j.verdicts:
+            word = VERDICT_WORDS[j.verdicts[criterion.id].verdict.value]
+            assert any(n.endswith(f" {word}: {criterion.i18n['es'].label}") for n in names), criterion.id
     english = build.state_reply(kb, "ct", EN)
-    assert english.pages[0].fields[0].name.endswith(kb.rubric.criteria[0].label), "English is unchanged"
+    assert english.pages[0].fields[0].name == "Current law, criterion by criterion", "English is unchanged"
+    assert any(f.name.endswith(kb.rubric.criteria[0].label) for p in english.pages[1:] for f in p.fields)
 
 
 # ------------------------------------------------------------------ which language
