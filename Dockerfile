@@ -10,7 +10,8 @@ RUN /opt/venv/bin/pip install .
 
 # Runtime stage: the venv plus the reviewed content, run as an unprivileged user.
 FROM python:3.11-slim AS runtime
-RUN useradd --create-home --uid 10001 qibot
+RUN apt-get update && apt-get install -y --no-install-recommends tini git \
+    && rm -rf /var/lib/apt/lists/* && useradd --create-home --uid 10001 qibot
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY knowledge ./knowledge
@@ -23,6 +24,9 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN mkdir -p /data && chown qibot:qibot /data /app/knowledge -R
 USER qibot
 VOLUME ["/data"]
-HEALTHCHECK --interval=60s --timeout=10s CMD ["qibot", "kb", "validate"]
-ENTRYPOINT ["qibot"]
+# Healthy = a heartbeat from the last 100 s that saw the gateway connected and the database answering.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=60s CMD ["qibot", "health"]
+# tini as PID 1 forwards SIGTERM; qibot then stops taking interactions, lets an in-flight edit finish,
+# closes the database and exits 0 (`docker stop` no longer waits 10 s and kills it mid-write).
+ENTRYPOINT ["tini", "--", "qibot"]
 CMD ["run"]

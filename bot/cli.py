@@ -145,6 +145,21 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot's heartbeat is recent, connected and its database answers (HEALTHCHECK)."""
+    from bot.health import check_heartbeat
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"qibot: {exc}", file=sys.stderr)
+        return 2
+    health = check_heartbeat(settings.data_dir, max_age=args.max_age or settings.heartbeat_seconds * 3 + 10)
+    print(f"qibot health: {health.message}", file=sys.stdout if health.ok else sys.stderr)
+    return 0 if health.ok else 1
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.discord.main import run_bot
 
@@ -170,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("health", help="exit 0 when the running bot is connected and its database answers")
+    p.add_argument("--max-age", type=float, help="seconds a heartbeat stays fresh (default: 3 x interval + 10)")
+    p.set_defaults(func=cmd_health)
 
     kb = sub.add_parser("kb", help="knowledge-base tools").add_subparsers(dest="kb_command", required=True)
     p = kb.add_parser("validate", help="check every file; exit 1 on errors")

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import fcntl
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,15 @@ log = logging.getLogger(__name__)
 _edit_lock = asyncio.Lock()
 
 
+async def drain(timeout: float) -> bool:
+    """Wait until no edit is being written (for a clean shutdown); False when one is still running."""
+    try:
+        await asyncio.wait_for(_edit_lock.acquire(), timeout)
+    except TimeoutError:
+        return False
+    return True  # keep the lock: no new edit starts while the process shuts down
+
+
 @dataclass(frozen=True)
 class Applied:
     """An accepted change: its history id and what changed in the live snapshot."""
@@ -34,11 +43,12 @@ class Applied:
     diff: KBDiff
 
 
-@contextlib.contextmanager
-def _host_lock(path: Path) -> Iterator[None]:
+@contextlib.asynccontextmanager
+async def _host_lock(path: Path) -> AsyncIterator[None]:
+    """The cross-process edit lock, waited for in a worker thread so the event loop never blocks on it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -57,34 +67,33 @@ async def apply_plan(
     lock_file: Path,
 ) -> Applied:
     """Write ``plan`` and record it; raises StoreUnavailable (nothing written) or EditConflict."""
-    async with _edit_lock:
-        with _host_lock(lock_file):
-            if editor.current_sha(live.root, plan.jurisdiction) != plan.sha_before:
-                raise editor.EditConflict(
-                    f"{plan.jurisdiction}.yaml was changed by someone else a moment ago; reopen the editor"
+    async with _edit_lock, _host_lock(lock_file):
+        if await asyncio.to_thread(editor.current_sha, live.root, plan.jurisdiction) != plan.sha_before:
+            raise editor.EditConflict(
+                f"{plan.jurisdiction}.yaml was changed by someone else a moment ago; reopen the editor"
+            )
+        written = False
+        try:
+            async with store.transaction() as conn:
+                change_id = await store.record_change(
+                    conn,
+                    user_id=user_id,
+                    guild_id=guild_id,
+                    jurisdiction=plan.jurisdiction,
+                    criterion=plan.criterion,
+                    action=action,
+                    before=plan.before,
+                    after=plan.after,
+                    file_sha_before=plan.sha_before,
+                    file_sha_after=plan.sha_after,
+                    reverts_id=reverts_id,
                 )
-            written = False
-            try:
-                async with store.transaction() as conn:
-                    change_id = await store.record_change(
-                        conn,
-                        user_id=user_id,
-                        guild_id=guild_id,
-                        jurisdiction=plan.jurisdiction,
-                        criterion=plan.criterion,
-                        action=action,
-                        before=plan.before,
-                        after=plan.after,
-                        file_sha_before=plan.sha_before,
-                        file_sha_after=plan.sha_after,
-                        reverts_id=reverts_id,
-                    )
-                    editor.write_atomic(plan.path, plan.text_after)
-                    written = True
-            except BaseException:
-                if written:  # the history did not commit: put the old file back
-                    editor.write_atomic(plan.path, plan.text_before)
-                raise
+                await asyncio.to_thread(editor.write_atomic, plan.path, plan.text_after)
+                written = True
+        except BaseException:
+            if written:  # the history did not commit: put the old file back
+                await asyncio.to_thread(editor.write_atomic, plan.path, plan.text_before)
+            raise
     diff = live.swap(plan.kb)
     log.info("change #%d: %s · %s %s by %s", change_id, plan.jurisdiction, plan.criterion, action, user_id)
     return Applied(change_id, plan, diff)
@@ -94,7 +103,9 @@ async def revert(
     store: Store, live: LiveKnowledge, change: Change, *, user_id: int, guild_id: int | None, lock_file: Path
 ) -> Applied:
     """Restore the entry a change replaced; the revert is itself a recorded change."""
-    plan = editor.plan_restore(live.root, change.jurisdiction, change.criterion, change.before, expect=change.after)
+    plan = await asyncio.to_thread(
+        editor.plan_restore, live.root, change.jurisdiction, change.criterion, change.before, expect=change.after
+    )
     return await apply_plan(
         store,
         live,

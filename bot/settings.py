@@ -17,6 +17,12 @@ PREFIX = "QIBOT_"
 ALIASES = {"discord_token": "DISCORD_TOKEN", "database_url": "DATABASE_URL"}
 
 
+def default_data_dir() -> Path:
+    """Where state lives when QIBOT_DATA_DIR is not set: the user's data folder, never the current one."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "qibot"
+
+
 class SettingsError(Exception):
     """A missing or bad setting, explained in one line."""
 
@@ -36,11 +42,13 @@ class Settings(BaseModel):
     shard_ids: IdList = Field(default_factory=list)
     knowledge_path: Path = DEFAULT_ROOT
     database_url: str | None = None
-    data_dir: Path = Path(".")
+    data_dir: Path = Field(default_factory=lambda: default_data_dir())  # database, heartbeat, edit lock
     public_cooldown_rate: int = Field(default=3, ge=1)
     public_cooldown_seconds: float = Field(default=30.0, gt=0)
     defer_after_seconds: float = Field(default=1.5, gt=0, lt=3)
     change_channel_id: int | None = None
+    heartbeat_seconds: float = Field(default=30.0, gt=0)  # how often the health heartbeat is written
+    shutdown_seconds: float = Field(default=8.0, gt=0)  # SIGTERM: how long in-flight writes may finish
     watch_seconds: float = Field(default=0.0, ge=0)  # poll knowledge/ for changed files; 0 = off
     scheduler_seconds: float = Field(default=15.0, ge=0)  # how often to look for due posts; 0 = off
     schedule_grace_minutes: float = Field(default=60.0, ge=0)  # a missed run later than this is skipped

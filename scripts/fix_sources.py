@@ -10,9 +10,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kbedit import ROOT, dump, load  # noqa: E402
+from kbedit import ROOT, dump, load
 
-from bot.kb.sourcetiers import Tier, tier  # noqa: E402
+from bot.kb.sourcetiers import Tier, tier
 
 UNKNOWN_REASON = "Not yet verified: the sources checked so far do not settle this."
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from migrate_law_and_bills import Dumper  # noqa: E402
+from migrate_law_and_bills import Dumper
 
 ROOT = Path(__file__).resolve().parents[1] / "knowledge" / "jurisdictions"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kbedit import ROOT, dump, load  # noqa: E402
+from kbedit import ROOT, dump, load
 
 POINTS = {"yes": 1, "partial": 0.5, "no": 0}
 QI = ("qi-law-enforcement", "qi-public-employees", "qi-state-constitution")
@@ -131,7 +131,8 @@ def merge(jid: str, research: dict, checked: dt.date) -> list[str]:
         order = list(d)
         d["bills"] = bills
         if "bills" not in order:
-            d = {k: d[k] for k in [*order[: order.index("current_law") + 1], "bills", *order[order.index("current_law") + 1 :]]}
+            at = order.index("current_law") + 1
+            d = {k: d[k] for k in [*order[:at], "bills", *order[at:]]}
     known = sum(v.get("verdict") != "unknown" for v in d["current_law"]["verdicts"].values())
     d["review"] = {"status": "reviewed" if known >= 7 else "partial",
                    "note": f"Current law researched criterion by criterion on {checked.isoformat()}; each verdict's "

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.discord.errors import QiTree, send_private
 from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton
+from bot.health import write_heartbeat
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies.responder import Responder
 from bot.settings import Settings
@@ -75,6 +78,8 @@ class QiBotMixin:
         self.synced: list[app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
+        self.heartbeat.change_interval(seconds=self.settings.heartbeat_seconds)
+        self.heartbeat.start()
         self.add_dynamic_items(PageButton, ReportButton)
         log.info("built %d replies ahead of the first request", self.responder.warm())
         for extension in EXTENSIONS:
@@ -91,6 +96,7 @@ class QiBotMixin:
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s), kb version %s", self.user, len(self.guilds), self.knowledge().version)
+        await self.heartbeat()  # healthy as soon as connected, not one interval later
         print(f"READY {self.user} guilds={len(self.guilds)}", flush=True)
 
     def log_interaction(self, interaction: discord.Interaction, name: str | None, outcome: str) -> None:
@@ -131,7 +137,26 @@ class QiBotMixin:
         await deliver_text(interaction, save, defer_after=self.settings.defer_after_seconds)
         self.log_interaction(interaction, "report", "ok")
 
+    @tasks.loop(seconds=30)
+    async def heartbeat(self) -> None:
+        """Write the health heartbeat: gateway connected and the database answering (``qibot health``)."""
+        latency = self.latency
+        gateway = self.is_ready() and not self.is_closed() and math.isfinite(latency)
+        database = await self.store.probe() if self.store is not None else True
+        await asyncio.to_thread(
+            write_heartbeat,
+            self.settings.data_dir,
+            gateway=gateway,
+            database=database,
+            latency_ms=latency * 1000 if gateway else None,
+        )
+
+    @heartbeat.error
+    async def _heartbeat_failed(self, error: BaseException) -> None:
+        log.error("heartbeat failed: %s", error)
+
     async def close(self) -> None:
+        self.heartbeat.cancel()
         await super().close()
         if self.store is not None:
             await self.store.close()

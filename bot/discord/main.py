@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 
 import discord
@@ -31,16 +33,43 @@ async def start(settings: Settings) -> int:
     kb = load_or_explain(settings.knowledge_path)
     if kb is None:
         return 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await Store.open_degraded(settings.sqlalchemy_url, migrate_out_of_process=True)
     point_at(settings)
     bot = make_bot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     try:
         async with bot:
-            await bot.start(settings.discord_token.get_secret_value())  # type: ignore[union-attr]
+            runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))  # type: ignore[union-attr]
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if runner in done:
+                stopper.cancel()
+                runner.result()  # raises what ended the client (a rejected token, a lost connection)
+                return 0
+            await shut_down(bot, runner, settings.shutdown_seconds)
     except discord.LoginFailure:
         print("qibot: Discord rejected the token (DISCORD_TOKEN); check it and try again.", file=sys.stderr)
         return 1
     return 0
+
+
+async def shut_down(bot: discord.Client, runner: asyncio.Task, grace: float) -> None:
+    """SIGTERM: stop taking interactions, let an in-flight knowledge-base write finish, close the store."""
+    from bot.edits import drain
+
+    log.warning("shutting down: stopping the gateway, finishing in-flight writes (up to %.0fs)", grace)
+    finished = await drain(grace)
+    if not finished:
+        log.error("shutting down: an edit was still running after %.0fs", grace)
+    await bot.close()  # closes the gateway (no new interactions) and the store
+    runner.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await runner
+    log.warning("shut down cleanly")
 
 
 def run_bot() -> int:

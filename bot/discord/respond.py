@@ -52,6 +52,10 @@ async def deliver_text(
     interaction: discord.Interaction, make: Callable[[], Awaitable[str]], *, defer_after: float
 ) -> None:
     """Private text reply for work that may be slow (a database write): defers when needed."""
+    if interaction.response.is_done():  # already deferred: just do the work and follow up
+        text = await make()
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        return
     task = asyncio.ensure_future(make())
     try:
         text = await asyncio.wait_for(asyncio.shield(task), timeout=defer_after)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -107,7 +108,8 @@ class ReportModal(discord.ui.Modal):
     def __init__(self, jid: str, name: str, locale: str = "en") -> None:
         t = templates_for(locale)
         super().__init__(
-            title=t.render("report_form.title", name=name)[: limits.MODAL_TITLE], custom_id=f"qibot:reportform:{jid}"
+            title=t.render("report_form.title", name=name)[: limits.MODAL_TITLE],
+            custom_id=f"qibot:reportform:{jid}:{secrets.token_hex(6)}",  # one per opening: forms never collide
         )
         self.jid = jid
         self.note = discord.ui.TextInput(

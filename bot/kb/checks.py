@@ -242,12 +242,12 @@ def check_sources(urls: Iterable[tuple[tuple, str]], parsed: LineIndex | None, f
     found = []
     for loc, url in urls:
         level = tier(url)
-        where = parsed.line_of(loc) if parsed else None
         if level is Tier.REJECTED:
+            where = parsed.line_of(loc) if parsed else None
             found.append(Issue(file, f"{host_of(url)} is not an acceptable source", where, ".".join(map(str, loc)),
                                f"cite {better_source(url)}"))
-        elif level is Tier.OTHER:
-            found.append(Issue(file, f"{host_of(url)} is not a known primary or reputable source", where,
+        elif level is Tier.OTHER:  # a warning names the field; finding its line would re-parse the file
+            found.append(Issue(file, f"{host_of(url)} is not a known primary or reputable source", None,
                                ".".join(map(str, loc)), "prefer an official or reputable host", Severity.WARNING))
     return found
 

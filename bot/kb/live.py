@@ -62,7 +62,15 @@ class LiveKnowledge:
 
     def reload(self) -> ReloadResult:
         """Load the files beside the live snapshot and swap only if they are valid."""
-        kb, issues = collect(self.root)
+        return self.apply(self.prepare())
+
+    def prepare(self) -> tuple[KnowledgeBase | None, list[Issue]]:
+        """Read and validate the files (no swap): safe to run in a worker thread."""
+        return collect(self.root)
+
+    def apply(self, prepared: tuple[KnowledgeBase | None, list[Issue]]) -> ReloadResult:
+        """Swap in a prepared snapshot if it is valid (on the event loop, where listeners run)."""
+        kb, issues = prepared
         if kb is None:
             errors = [i for i in issues if i.severity is Severity.ERROR]
             log.warning("reload refused, keeping %s: %d error(s), first: %s", self._kb.version, len(errors), errors[0])

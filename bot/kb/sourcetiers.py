@@ -4,7 +4,9 @@ mirrors and staging hosts; the validator names the better source to use)."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import urlparse
 
 
@@ -28,7 +30,24 @@ REJECTED: dict[str, str] = {
     "alexi.com": "the court's opinion or Cornell LII",
     "casemine.com": "the court's opinion on the court's site, Justia or CourtListener",
     "getpocketlaw.com": "the legislature's official code site",
+    # statute and document mirrors, AI summaries and content farms (found in review, 2026-11-30)
+    "laws9.com": "the legislature's official code site",
+    "laws.com": "the legislature's official code site",
+    "onecle.com": "the legislature's official code site",
+    "laws-info.com": "the legislature's official code site",
+    "public.law": "the legislature's official code site",
+    "oregonlaws.org": "oregonlegislature.gov (the official ORS)",
+    "docslib.org": "the publisher's own copy of the document",
+    "documentine.com": "the publisher's own copy of the document",
+    "cetient.com": "the court's opinion on the court's site, Justia or CourtListener",
+    "caselawbrief.com": "the court's opinion on the court's site, Justia or CourtListener",
+    "vulcanbills.com": "the legislature's own bill page",
+    "citizenportal.ai": "the legislature's own bill page",
+    "lawpipe.com": "the legislature's official code site",
+    "helplinelaw.com": "the legislature's official code site",
+    "studicata.com": "the court's opinion on the court's site, Justia or CourtListener",
 }
+_NOT_A_PUBLIC_HOST = re.compile(r"^\d+\.\d+\.\d+\.\d+$|(?:^|[.-])(?:dev|staging|stage|preview)[.-]")
 PRIMARY_SUFFIXES = (".gov", ".mil", ".us", "legislature.mi.gov", "mass.gov")
 PRIMARY_WORDS = ("legis", "legislature", "courts.", "revisor", "capitol", "senate.", "house.", "assembly.")
 REPUTABLE: frozenset[str] = frozenset(
@@ -55,10 +74,11 @@ def _matches(host: str, suffix: str) -> bool:
     return host == suffix or host.endswith("." + suffix)
 
 
+@lru_cache(maxsize=4096)
 def tier(url: str) -> Tier:
     """The tier of a source URL."""
     host = host_of(url)
-    if any(_matches(host, bad) for bad in REJECTED):
+    if any(_matches(host, bad) for bad in REJECTED) or _NOT_A_PUBLIC_HOST.search(host):
         return Tier.REJECTED
     if any(_matches(host, good) for good in REPUTABLE):
         return Tier.REPUTABLE
@@ -70,4 +90,6 @@ def tier(url: str) -> Tier:
 def better_source(url: str) -> str | None:
     """For a rejected host, the kind of source to use instead."""
     host = host_of(url)
+    if _NOT_A_PUBLIC_HOST.search(host):
+        return "the site's public address (this is a bare IP address or a development or staging host)"
     return next((hint for bad, hint in REJECTED.items() if _matches(host, bad)), None)

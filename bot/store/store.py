@@ -160,6 +160,19 @@ class Store(ActionStore):
     async def close(self) -> None:
         await self.engine.dispose()
 
+    async def probe(self) -> bool:
+        """True when the database answers a write transaction (for the health heartbeat)."""
+        try:
+            async with self._begin() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except StoreUnavailable:
+            return False
+        if self.dialect == "sqlite":  # SELECT works on a read-only file: check that it can be written
+            database = self.engine.url.database
+            if database and database != ":memory:" and not os.access(database, os.W_OK):
+                return False
+        return True
+
     @asynccontextmanager
     async def _begin(self, migrating: bool = False) -> AsyncIterator[AsyncConnection]:
         """A transaction; database failures become :class:`StoreUnavailable`."""

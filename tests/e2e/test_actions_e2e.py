@@ -103,7 +103,8 @@ async def test_preview_is_private_and_exact(fake: FakeDiscord, bot: BotProcess) 
     assert callback.data["flags"] & EPHEMERAL
     embed = embed_of(callback.data)
     assert embed["title"] == "Contact your state legislators about qualified immunity"
-    assert embed["description"].startswith("Connecticut: Public Act 20-1")
+    assert embed["description"].startswith("Connecticut: current law scores End 2/4")
+    assert "(law in force: Public Act 20-1 (2020)" in embed["description"]
     assert [b["url"] for b in buttons_of(callback.data)] == ["https://openstates.org/find_your_legislator/"]
 
 

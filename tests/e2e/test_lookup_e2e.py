@@ -39,8 +39,10 @@ async def test_state_reply_has_embed_buttons_and_no_pings(fake: FakeDiscord, bot
     assert not (callback.data.get("flags", 0) & EPHEMERAL), "state replies are public by default"
     embed = embed_of(callback.data)
     assert embed["title"] == "Connecticut: qualified immunity"
-    assert "End 2/4 · Start 1.5/5" in embed["description"]
-    assert any("Verified" in f for f in [embed.get("footer", {}).get("text", "")])
+    assert "**Current law scores** End 2/4 · Start " in embed["description"]
+    assert "**Law in force:** Public Act 20-1" in embed["description"]
+    assert embed["fields"][0]["name"] == "Current law, criterion by criterion"
+    assert any("Checked" in f for f in [embed.get("footer", {}).get("text", "")])
     assert callback.data["allowed_mentions"] == {"parse": []}
     buttons = buttons_of(callback.data)
     assert any(b.get("custom_id") == "qibot:report:ct" for b in buttons)
@@ -82,7 +84,8 @@ async def test_compare_and_explain(fake: FakeDiscord, bot: BotProcess) -> None:
     compare = await (await fake.inject_command("compare", {"first": "CO", "second": "NM"})).wait_response()
     embed = embed_of(compare.data)
     assert embed["title"] == "Compare: Colorado · New Mexico"
-    assert len(embed["fields"]) == 9
+    assert len(embed["fields"]) == 10, "nine criteria of current law, then the bills"
+    assert embed["fields"][-1]["name"].startswith("Bills")
     explain = await (await fake.inject_command("explain", {"term": "1983"})).wait_response()
     assert embed_of(explain.data)["title"].startswith("Section 1983")
 

@@ -32,7 +32,10 @@ async def test_synced_commands_carry_spanish_localisations(fake: FakeDiscord, bo
     assert state["name_localizations"] == {"es-ES": "estado", "es-419": "estado"}
     map_command = fake.find_command("map")
     assert map_command["name_localizations"]["es-419"] == "mapa"
-    assert {o["name"] for o in map_command["options"]} == {"criterion", "public"}
+    assert {o["name"] for o in map_command["options"]} == {"layer", "criterion", "public"}
+    layer = next(o for o in map_command["options"] if o["name"] == "layer")
+    assert {c["value"] for c in layer["choices"]} == {"current-law", "legislation"}
+    assert all(c["name_localizations"]["es-419"] for c in layer["choices"])
 
 
 async def test_state_in_spanish_for_a_spanish_member(fake: FakeDiscord, bot: BotProcess) -> None:
@@ -41,10 +44,11 @@ async def test_state_in_spanish_for_a_spanish_member(fake: FakeDiscord, bot: Bot
         assert callback.type == 4
         embed = embed_of(callback.data)
         assert embed["title"] == "Connecticut: inmunidad calificada"
-        assert "**Puntuación:** Eliminar 2/4 · Iniciar 1.5/5" in embed["description"]
+        assert "**La ley vigente obtiene** Eliminar 2/4 · Iniciar " in embed["description"]
+        assert "**Ley vigente:** Public Act 20-1" in embed["description"]
         names = [f["name"] for f in embed["fields"]]
-        assert any(n.endswith("No: Pone fin a la inmunidad calificada para todos los agentes del orden") for n in names)
-        assert any("(cita original en inglés)" in f["value"] for f in embed["fields"])
+        assert names[0] == "Ley vigente, criterio por criterio"
+        assert "No, **Inmunidad calificada policial**" in embed["fields"][0]["value"]
         assert "Verificado" in embed["footer"]["text"]
     english = await (await fake.inject_command("state", {"jurisdiction": "CT"})).wait_response()
     assert embed_of(english.data)["title"] == "Connecticut: qualified immunity"
@@ -70,8 +74,9 @@ async def test_map_sends_a_png_with_alt_text_and_a_summary(fake: FakeDiscord, bo
     assert attachments and attachments[0]["description"].startswith("Tile map of the 50 states")
     assert not (message.get("flags", 0) & EPHEMERAL), "maps are public by default"
     content = message["content"]
-    assert "Qualified immunity map: total score" in content
-    assert "WV" in content and "CT" in content and "Not scored yet" in content
+    assert "Qualified immunity map: current law" in content and "not bills" in content
+    assert "WV" in content and "CT" in content and "Not yet verified" in content
+    assert "current law" in attachments[0]["description"]
     assert message.get("allowed_mentions", {"parse": []}) == {"parse": []}
     await bot.wait_line("command=map")
 
@@ -87,7 +92,7 @@ async def test_map_by_criterion_in_english_and_spanish(fake: FakeDiscord, bot: B
     assert "Starts attorney fees" in attachments[0]["description"]
     content = message["content"]
     assert "Starts attorney fees" in content
-    for word in ("Yes (", "Partial (", "No (", "Unknown ("):
+    for word in ("Yes (", "Partial (", "No (", "Not yet verified ("):
         assert word in content
 
     spanish = await fake.inject_command("map", {"criterion": "fees", "public": False}, locale="es-419")
@@ -95,8 +100,21 @@ async def test_map_by_criterion_in_english_and_spanish(fake: FakeDiscord, bot: B
     assert files
     assert message.get("flags", 0) & EPHEMERAL
     assert attachments[0]["description"].startswith("Mapa en mosaico")
-    for word in ("Sí (", "Parcial (", "No (", "Desconocido (", "Empieza a cubrir los honorarios de abogados"):
+    for word in ("Sí (", "Parcial (", "No (", "Aún sin verificar (", "Empieza a cubrir los honorarios de abogados"):
         assert word in message["content"]
+
+
+async def test_map_legislation_layer_keeps_failed_bills_apart(fake: FakeDiscord, bot: BotProcess) -> None:
+    handle = await fake.inject_command("map", {"layer": "legislation"}, user=MAPPER + 2)
+    message, attachments, files = await _map_message(fake, handle)
+    assert files and files[0].data.startswith(PNG)
+    assert files[0].filename == "qi-map-legislation.png"
+    assert "legislation" in attachments[0]["description"]
+    content = message["content"]
+    failed = next(line for line in content.splitlines() if line.startswith("Bills failed ("))
+    assert "WV" in failed, "West Virginia's HB 3027 failed: it is a failed bill, not a law"
+    enacted = next(line for line in content.splitlines() if line.startswith("QI law enacted"))
+    assert "WV" not in enacted and "CO" in enacted and "NM" in enacted
 
 
 async def test_settings_language_is_for_moderators_only(fake: FakeDiscord, bot: BotProcess) -> None:

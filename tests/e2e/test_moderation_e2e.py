@@ -3,6 +3,7 @@ reload, conflicts, and a database that is down."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -61,6 +62,7 @@ async def test_kb_group_is_hidden_by_default_and_guild_only(fake: FakeDiscord, b
         "close-report",
         "reload",
         "validate",
+        "gaps",
     }
     assert kb.get("contexts") in (None, [0]) or kb.get("dm_permission") is False
 
@@ -81,11 +83,19 @@ async def test_edit_denied_in_dms(fake: FakeDiscord, bot: BotProcess) -> None:
 
 
 async def test_edit_flow_history_notice_and_revert(fake: FakeDiscord, bot: BotProcess, knowledge: Path) -> None:
+    import yaml
+
+    def fees_in_file() -> str:
+        doc = yaml.safe_load((knowledge / "jurisdictions" / "ca.yaml").read_text())
+        return str(doc["current_law"]["verdicts"]["attorney-fees"]["verdict"])
+
+    start = fees_in_file()
+    word = {"yes": "Yes", "no": "No", "unknown": "Unknown"}[start]
     modal = await _open_editor(fake, "California", "attorney-fees", roles=[MOD_ROLE])
     assert modal.type == 9
     inputs = _inputs(modal)
     values = [i.get("value") for i in inputs.values()]
-    assert values[0] == "unknown", "prefilled with the current verdict"
+    assert values[0] == start, "prefilled with the current verdict"
     ids = list(inputs)
     submit = await fake.inject_modal_submit(
         modal.data["custom_id"],
@@ -100,27 +110,27 @@ async def test_edit_flow_history_notice_and_revert(fake: FakeDiscord, bot: BotPr
     )
     done = await submit.wait_response()
     text = done.data.get("content") or (await submit.wait_followup())["content"]
-    assert "Saved change #1: CA · Attorney fees: Unknown → Partial" in text
+    assert f"Saved change #1: CA · Attorney fees: {word} → Partial" in text
     assert 'verdict: "partial"' in (knowledge / "jurisdictions" / "ca.yaml").read_text()
 
     state = await (await fake.inject_command("state", {"jurisdiction": "CA"})).wait_response()
-    assert any("Partial: Starts attorney fees" in f["name"] for f in embed_of(state.data)["fields"])
+    assert any("Partial, **Attorney fees**" in f["value"] for f in embed_of(state.data)["fields"])
 
     notice = await fake.wait_channel_message(CHANGES)
-    assert notice["content"].startswith("CA · Attorney fees: Unknown → Partial, by <@")
+    assert notice["content"].startswith(f"CA · Attorney fees: {word} → Partial, by <@")
     assert "source <https://endqi.org/state/ca>" in notice["content"]
     posted = fake.requests_to("POST", f"/channels/{CHANGES}/messages")[-1].json
     assert posted["allowed_mentions"] == {"parse": []}
 
     history = await (await fake.inject_command("kb history", {"jurisdiction": "ca"}, roles=[MOD_ROLE])).wait_response()
     assert "#1" in history.data["content"]
-    assert "attorney-fees: Unknown → Partial" in history.data["content"]
+    assert f"attorney-fees: {word} → Partial" in history.data["content"]
 
     revert = await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE])
     reverted = await revert.wait_response()
     text = reverted.data.get("content") or (await revert.wait_followup())["content"]
-    assert "Saved change #2: CA · Attorney fees: Partial → Unknown" in text
-    assert 'verdict: "unknown"' in (knowledge / "jurisdictions" / "ca.yaml").read_text()
+    assert f"Saved change #2: CA · Attorney fees: Partial → {word}" in text
+    assert fees_in_file() == start
     again = await (await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE])).wait_response()
     assert "Conflict" in again.data["content"]
 
@@ -140,45 +150,91 @@ async def test_invalid_edit_says_what_is_wrong_and_saves_nothing(
     content = callback.data["content"]
     assert content.startswith("Not saved")
     assert "tx.yaml:" in content
-    assert "verdicts.no-damages-caps.verdict" in content
+    assert "current_law.verdicts.no-damages-caps.verdict" in content
     assert (knowledge / "jurisdictions" / "tx.yaml").read_text() == before
 
 
-async def test_two_moderators_editing_at_once(fake: FakeDiscord, bot: BotProcess) -> None:
-    first = await _open_editor(fake, "WY", "fees", roles=[MOD_ROLE])
-    second = await _open_editor(fake, "WY", "records", roles=[MOD_ROLE])
+async def _answer_text(handle) -> str:
+    """The private text answer of an interaction, whether it was answered at once or deferred first."""
+    callback = await handle.wait_response()
+    if callback.type == 5:
+        return (await handle.wait_followup(10))["content"]
+    return callback.data["content"]
+
+
+async def test_two_moderators_editing_the_same_entry_at_once(fake: FakeDiscord, bot: BotProcess) -> None:
+    """Both forms open on one entry: each has its own custom_id, one save wins, the other sees both versions."""
+    first = await _open_editor(fake, "WY", "fees", roles=[MOD_ROLE], user=301)
+    second = await _open_editor(fake, "WY", "fees", roles=[MOD_ROLE], user=302)
+    assert first.data["custom_id"] != second.data["custom_id"], "two openings never share a form id"
     one, two = list(_inputs(first)), list(_inputs(second))
-    ok = await fake.inject_modal_submit(
-        first.data["custom_id"],
-        {one[0]: "unknown", one[1]: "", one[2]: "Not read yet (test).", one[3]: "", one[4]: "https://example.org/wy"},
-        roles=[MOD_ROLE],
+    submits = await asyncio.gather(
+        fake.inject_modal_submit(
+            first.data["custom_id"],
+            {one[0]: "unknown", one[1]: "", one[2]: "First moderator's text.", one[3]: "", one[4]: "https://example.org/a"},
+            roles=[MOD_ROLE],
+            user=301,
+        ),
+        fake.inject_modal_submit(
+            second.data["custom_id"],
+            {two[0]: "unknown", two[1]: "", two[2]: "Second moderator's text.", two[3]: "", two[4]: "https://example.org/b"},
+            roles=[MOD_ROLE],
+            user=302,
+        ),
     )
-    first_result = await ok.wait_response()
-    assert "Saved change" in (first_result.data.get("content") or (await ok.wait_followup())["content"])
-    late = await fake.inject_modal_submit(
-        second.data["custom_id"],
-        {two[0]: "unknown", two[1]: "", two[2]: "Other (test).", two[3]: "", two[4]: "https://example.org/wy2"},
-        roles=[MOD_ROLE],
-    )
-    conflict = await late.wait_response()
-    assert conflict.data["content"].startswith("Conflict")
-    assert "Nothing was saved" in conflict.data["content"]
+    texts = await asyncio.gather(*(_answer_text(h) for h in submits))
+    assert sum(t.startswith("Saved change") for t in texts) == 1, texts
+    conflict = next(t for t in texts if t.startswith("Conflict"))
+    winner = "First" if texts[0].startswith("Saved") else "Second"
+    loser = "Second" if winner == "First" else "First"
+    assert "Nothing was saved" in conflict
+    assert f"Your version: Unknown: “{loser} moderator's text.”" in conflict
+    assert f"Saved now: Unknown: “{winner} moderator's text.”" in conflict
+    assert all(h.errors == [] for h in submits)
+
+
+async def test_two_members_reporting_the_same_state_at_once(fake: FakeDiscord, bot: BotProcess) -> None:
+    state = await fake.inject_command("state", {"jurisdiction": "ID"})
+    await state.wait_response()
+    forms = [await (await fake.inject_component(state.original, "qibot:report:id", user=u)).wait_response()
+             for u in (401, 402)]
+    assert forms[0].data["custom_id"] != forms[1].data["custom_id"]
+    notes = [f["components"][0]["components"][0]["custom_id"] for f in (forms[0].data, forms[1].data)]
+    submits = await asyncio.gather(*(
+        fake.inject_modal_submit(form.data["custom_id"], {note: f"Report from member {u}."}, user=u)
+        for form, note, u in zip(forms, notes, (401, 402), strict=True)
+    ))
+    for handle in submits:
+        callback = await handle.wait_response()
+        assert callback.type in (4, 5)
+    queue = await _answer_text(await fake.inject_command("kb reports", {}, roles=[MOD_ROLE]))
+    assert "Report from member 401." in queue and "Report from member 402." in queue
 
 
 async def test_reload_keeps_old_data_on_a_bad_file(fake: FakeDiscord, bot: BotProcess, knowledge: Path) -> None:
     path = knowledge / "jurisdictions" / "vt.yaml"
     good = path.read_text()
     path.write_text(good.replace("kind: state", "kind: [state"))
-    bad = await (await fake.inject_command("kb reload", {}, roles=[MOD_ROLE])).wait_response()
-    assert "Kept the old data live" in bad.data["content"]
-    assert "vt.yaml:" in bad.data["content"]
-    still = await (await fake.inject_command("state", {"jurisdiction": "VT"})).wait_response()
-    assert embed_of(still.data)["title"].startswith("Vermont")
-    path.write_text(good.replace("S.254", "S. 254", 1))
-    ok = await (await fake.inject_command("kb reload", {}, roles=[MOD_ROLE])).wait_response()
-    assert ok.data["content"].startswith("Reloaded:")
-    valid = await (await fake.inject_command("kb validate", {}, roles=[MOD_ROLE])).wait_response()
-    assert valid.data["content"].startswith("Valid:")
+    try:
+        bad = await _deferred_text(await fake.inject_command("kb reload", {}, roles=[MOD_ROLE]))
+        assert "Kept the old data live" in bad
+        assert "vt.yaml:" in bad
+        still = await (await fake.inject_command("state", {"jurisdiction": "VT"})).wait_response()
+        assert embed_of(still.data)["title"].startswith("Vermont")
+    finally:
+        path.write_text(good.replace("S.254", "S. 254", 1))
+    ok = await _deferred_text(await fake.inject_command("kb reload", {}, roles=[MOD_ROLE]))
+    assert ok.startswith("Reloaded:")
+    valid = await _deferred_text(await fake.inject_command("kb validate", {}, roles=[MOD_ROLE]))
+    assert valid.startswith("Valid:")
+
+
+async def _deferred_text(handle) -> str:
+    """The private text of a command that defers first (validation runs in a worker thread)."""
+    callback = await handle.wait_response()
+    assert callback.type == 5, "moderator commands that read files defer at once"
+    assert callback.data["flags"] & EPHEMERAL
+    return (await handle.wait_followup(10))["content"]
 
 
 async def test_reports_queue_resolve(fake: FakeDiscord, bot: BotProcess) -> None:
@@ -239,3 +295,13 @@ async def test_database_down_edits_fail_clearly_lookups_work(
         assert "Traceback" not in down.output.split("store: database")[0]
     finally:
         await down.stop()
+
+
+async def test_gaps_lists_what_current_law_lacks(fake: FakeDiscord, bot: BotProcess) -> None:
+    denied = await (await fake.inject_command("kb gaps", {}, roles=[OTHER_ROLE])).wait_response()
+    assert "permission" in denied.data["content"]
+    callback = await (await fake.inject_command("kb gaps", {}, roles=[MOD_ROLE])).wait_response()
+    assert callback.data["flags"] & EPHEMERAL
+    content = callback.data["content"]
+    assert content.startswith("Current law known: ") and " of 468 cells" in content
+    assert "West Virginia" in content, "the jurisdiction with the fewest known criteria is listed"

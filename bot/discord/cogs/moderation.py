@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import Literal
 
 import discord
@@ -39,8 +40,12 @@ class EditModal(discord.ui.Modal):
     """Prefilled with the current verdict; submitting validates like a file, then writes and swaps."""
 
     def __init__(self, jid: str, name: str, cid: str, label: str, entry: dict | None, sha: str) -> None:
+        # Each opening gets its own custom_id: discord.py keys open modals by custom_id alone, so two
+        # moderators editing the same entry must never share one (the second would replace the first).
+        nonce = secrets.token_hex(6)
         super().__init__(
-            title=clip(f"Edit {name}: {label}", limits.MODAL_TITLE), custom_id=f"qibot:kbedit:{jid}:{cid}:{sha}"
+            title=clip(f"Edit {name}: {label}", limits.MODAL_TITLE),
+            custom_id=f"qibot:kbedit:{jid}:{cid}:{sha}:{nonce}",
         )
         entry = entry or {}
         self.jid, self.cid, self.sha = jid, cid, sha
@@ -103,8 +108,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         while True:
             await asyncio.sleep(seconds)
             try:
-                if self.live.changed_on_disk():
-                    result = self.live.reload()
+                if await asyncio.to_thread(self.live.changed_on_disk):
+                    result = self.live.apply(await asyncio.to_thread(self.live.prepare))
                     if result.errors:
                         log.warning("watcher: kept version %s; %s", result.version, result.errors[0])
             except Exception:
@@ -134,6 +139,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         await interaction.response.send_modal(modal)
 
     async def submit_edit(self, interaction: discord.Interaction, form: EditModal) -> None:
+        member_has_configured_role(interaction, "moderator")  # checked again on submit: roles can change
         points_text = form.points.value.strip()
         try:
             points = float(points_text) if points_text else None
@@ -149,10 +155,13 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             "quote": form.quote.value.strip(),
             "source": form.source.value.strip(),
         }
+        await interaction.response.defer(ephemeral=True, thinking=True)  # validation runs off the event loop
         try:
-            plan = editor.plan_edit(self.live.root, form.jid, form.cid, values, expected_sha=form.sha)
+            plan = await asyncio.to_thread(
+                editor.plan_edit, self.live.root, form.jid, form.cid, values, expected_sha=form.sha
+            )
         except editor.EditConflict as exc:
-            await say_private(interaction, f"Conflict: {exc}. Nothing was saved.", "conflict")
+            await say_private(interaction, await self._conflict_text(exc, None, values, form), "conflict")
             return
         except editor.EditInvalid as exc:
             await say_private(
@@ -191,9 +200,30 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         try:
             await deliver_text(interaction, work, defer_after=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
         except editor.EditConflict as exc:
-            await say_private(interaction, f"Conflict: {exc}. Nothing was saved.", "conflict")
+            await say_private(interaction, await self._conflict_text(exc, plan), "conflict")
             return
         self.bot.log_interaction(interaction, f"kb {action}", "ok")  # type: ignore[attr-defined]
+
+    async def _conflict_text(
+        self,
+        exc: editor.EditConflict,
+        plan: editor.EditPlan | None,
+        typed: dict | None = None,
+        form: EditModal | None = None,
+    ) -> str:
+        """Never a silent overwrite: show what this moderator typed and what is saved now."""
+        jid, cid = (plan.jurisdiction, plan.criterion) if plan else (form.jid, form.cid)  # type: ignore[union-attr]
+        mine = typed if typed is not None else (plan.after if plan else None) or {}
+        saved = await asyncio.to_thread(editor.current_entry, self.live.root, jid, cid) or {}
+
+        def show(entry: dict) -> str:
+            verdict = WORDS.get(entry.get("verdict"), entry.get("verdict"))
+            return f"{verdict}: “{clip(str(entry.get('reason') or ''), 300)}” ({entry.get('source') or '-'})"
+
+        return clip(
+            f"Conflict: {exc}. Nothing was saved.\nYour version: {show(mine)}\nSaved now: {show(saved)}",
+            limits.MESSAGE_CONTENT,
+        )
 
     async def _notice(self, interaction: discord.Interaction, applied: edits.Applied) -> None:
         """Post "CT · attorney fees: No → Partial, by @mod, source …" to the change channel, if configured."""
@@ -249,9 +279,11 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         if found is None:
             await say_private(interaction, f"There is no change #{change}.", "not-found")
             return
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            plan = editor.plan_restore(
-                self.live.root, found.jurisdiction, found.criterion, found.before, expect=found.after
+            plan = await asyncio.to_thread(
+                editor.plan_restore, self.live.root, found.jurisdiction, found.criterion, found.before,
+                expect=found.after,
             )
         except editor.EditConflict as exc:
             await say_private(interaction, f"Conflict: {exc}. Nothing was changed.", "conflict")
@@ -297,7 +329,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
 
     @app_commands.command(name="reload", description="Load changed files; an invalid change keeps the old data live")
     async def reload(self, interaction: discord.Interaction) -> None:
-        result = self.live.reload()
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = self.live.apply(await asyncio.to_thread(self.live.prepare))
         if result.errors:
             await say_private(
                 interaction,
@@ -314,12 +347,32 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         from bot.kb.issues import Severity
         from bot.kb.loader import collect
 
-        kb, issues = collect(self.live.root)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        kb, issues = await asyncio.to_thread(collect, self.live.root)
         errors = [i for i in issues if i.severity is Severity.ERROR]
         if kb is None:
             await say_private(interaction, f"{len(errors)} error(s):\n" + explain_issues(errors), "invalid")
         else:
             await say_private(interaction, f"Valid: {len(kb.jurisdictions)} jurisdictions, version {kb.version}.")
+
+
+    @app_commands.command(name="gaps", description="What current law is not yet verified, fewest known first")
+    async def gaps(self, interaction: discord.Interaction) -> None:
+        from bot.kb.coverage import TARGET_PER_JURISDICTION, coverage
+
+        report = coverage(self.live())
+        short = {c.id: c.short for c in self.live().rubric.criteria}
+        lines = [
+            f"Current law known: {report.known} of {report.cells} cells ({report.share:.0%}); "
+            f"{len(report.below())} jurisdiction(s) below {TARGET_PER_JURISDICTION}/9; "
+            f"sources on the rejected list: {report.rejected_sources}.",
+            "Fewest known first (research these next):",
+        ]
+        for row in sorted(report.rows, key=lambda r: (r.known, r.name))[:12]:
+            missing = [short[c.criterion] for c in row.cells if c.verdict.value == "unknown"]
+            if missing:
+                lines.append(f"• **{row.name}** {row.known}/9: {', '.join(missing)}")
+        await say_private(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
 
 
 async def setup(bot: commands.Bot) -> None:
