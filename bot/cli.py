@@ -137,6 +137,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pending(args: argparse.Namespace) -> int:
+    """List knowledge-base commits made from Discord that the remote does not have yet."""
+    from bot.kb.gitsync import GitError, GitSync
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"qibot: {exc}", file=sys.stderr)
+        return 2
+    git = GitSync(_knowledge_root(args.path), settings.git_branch, args.remote or settings.git_remote)
+    if not git.available():
+        print("qibot: the knowledge folder is not a git working copy on the configured branch", file=sys.stderr)
+        return 1
+    if not git.remote:
+        print("qibot: no remote configured (QIBOT_GIT_REMOTE or --remote)", file=sys.stderr)
+        return 1
+    try:
+        pending = git.pending()
+    except GitError as exc:
+        print(f"qibot: git: {exc}", file=sys.stderr)
+        return 1
+    for line in pending:
+        print(line)
+    print(f"{len(pending)} commit(s) not pushed to {git.remote}", file=sys.stderr)
+    return 0
+
+
 def cmd_scaffold(args: argparse.Namespace) -> int:
     from bot.kb.scaffold import scaffold_missing
 
@@ -211,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json"], default="json")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
+    p = kb.add_parser("pending", help="knowledge commits made from Discord that are not pushed yet")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--remote", help="the remote to compare with (default: QIBOT_GIT_REMOTE)")
+    p.set_defaults(func=cmd_pending)
     p = kb.add_parser("scaffold", help='write "not reviewed yet" files for missing jurisdictions')
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_scaffold)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.kb import editor
 from bot.kb.diff import KBDiff
+from bot.kb.gitsync import GitError, GitSync, commit_message
 from bot.kb.live import LiveKnowledge
 from bot.store import Store
 from bot.store.store import Change
@@ -65,8 +66,14 @@ async def apply_plan(
     action: str = "edit",
     reverts_id: int | None = None,
     lock_file: Path,
+    git: GitSync | None = None,
+    author_name: str = "",
 ) -> Applied:
-    """Write ``plan`` and record it; raises StoreUnavailable (nothing written) or EditConflict."""
+    """Write ``plan`` and record it; raises StoreUnavailable (nothing written) or EditConflict.
+
+    With ``git``, the written file is committed while the edit lock is still held (so commits follow the
+    order of edits); a failed commit is logged and left for ``qibot kb pending``, never undoing the edit.
+    """
     async with _edit_lock, _host_lock(lock_file):
         if await asyncio.to_thread(editor.current_sha, live.root, plan.jurisdiction) != plan.sha_before:
             raise editor.EditConflict(
@@ -94,13 +101,27 @@ async def apply_plan(
             if written:  # the history did not commit: put the old file back
                 await asyncio.to_thread(editor.write_atomic, plan.path, plan.text_before)
             raise
+        if git is not None:
+            message = commit_message(change_id, plan.jurisdiction, plan.criterion, plan.before, plan.after, action)
+            try:
+                await asyncio.to_thread(git.commit, plan.path, message, author_name, user_id)
+            except (GitError, OSError) as exc:
+                log.error("change #%d saved, but the git commit failed: %s", change_id, exc)
     diff = live.swap(plan.kb)
     log.info("change #%d: %s · %s %s by %s", change_id, plan.jurisdiction, plan.criterion, action, user_id)
     return Applied(change_id, plan, diff)
 
 
 async def revert(
-    store: Store, live: LiveKnowledge, change: Change, *, user_id: int, guild_id: int | None, lock_file: Path
+    store: Store,
+    live: LiveKnowledge,
+    change: Change,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    lock_file: Path,
+    git: GitSync | None = None,
+    author_name: str = "",
 ) -> Applied:
     """Restore the entry a change replaced; the revert is itself a recorded change."""
     plan = await asyncio.to_thread(
@@ -115,4 +136,6 @@ async def revert(
         action="revert",
         reverts_id=change.id,
         lock_file=lock_file,
+        git=git,
+        author_name=author_name,
     )

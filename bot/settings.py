@@ -49,6 +49,10 @@ class Settings(BaseModel):
     change_channel_id: int | None = None
     heartbeat_seconds: float = Field(default=30.0, gt=0)  # how often the health heartbeat is written
     shutdown_seconds: float = Field(default=8.0, gt=0)  # SIGTERM: how long in-flight writes may finish
+    git_commit: bool = False  # commit each Discord edit in the knowledge folder's git working copy
+    git_branch: str | None = None  # refuse to commit unless the working copy is on this branch
+    git_remote: str | None = None  # push the branch here after each commit (retried; never blocks an edit)
+    git_backoff_scale: float = Field(default=1.0, gt=0)  # tests shorten the push retry backoff
     watch_seconds: float = Field(default=0.0, ge=0)  # poll knowledge/ for changed files; 0 = off
     scheduler_seconds: float = Field(default=15.0, ge=0)  # how often to look for due posts; 0 = off
     schedule_grace_minutes: float = Field(default=60.0, ge=0)  # a missed run later than this is skipped

@@ -16,6 +16,7 @@ from bot.discord.errors import QiTree, send_private
 from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton
 from bot.health import write_heartbeat
+from bot.kb.gitsync import GitSync
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies.responder import Responder
 from bot.settings import Settings
@@ -76,10 +77,18 @@ class QiBotMixin:
         self.responder = Responder(knowledge)
         self.store = store
         self.synced: list[app_commands.AppCommand] = []
+        self.git = (
+            GitSync(settings.knowledge_path, settings.git_branch, settings.git_remote) if settings.git_commit else None
+        )
+        self._push_wanted = asyncio.Event()
+        self._pusher: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
         self.heartbeat.change_interval(seconds=self.settings.heartbeat_seconds)
         self.heartbeat.start()
+        if self.git is not None and self.git.remote:
+            self._pusher = asyncio.create_task(self._push_forever(), name="git-push")
+            self._push_wanted.set()  # push anything committed before a restart
         self.add_dynamic_items(PageButton, ReportButton)
         log.info("built %d replies ahead of the first request", self.responder.warm())
         for extension in EXTENSIONS:
@@ -137,6 +146,21 @@ class QiBotMixin:
         await deliver_text(interaction, save, defer_after=self.settings.defer_after_seconds)
         self.log_interaction(interaction, "report", "ok")
 
+    def request_push(self) -> None:
+        """Ask the background pusher to push the knowledge branch (after a commit)."""
+        self._push_wanted.set()
+
+    async def _push_forever(self, backoff: tuple[float, ...] = (5, 15, 60, 300)) -> None:
+        """Push when asked; on failure retry with backoff until it succeeds (reported in /kb status)."""
+        assert self.git is not None
+        while True:
+            await self._push_wanted.wait()
+            self._push_wanted.clear()
+            failures = 0
+            while not await asyncio.to_thread(self.git.push):
+                await asyncio.sleep(backoff[min(failures, len(backoff) - 1)] * self.settings.git_backoff_scale)
+                failures += 1
+
     @tasks.loop(seconds=30)
     async def heartbeat(self) -> None:
         """Write the health heartbeat: gateway connected and the database answering (``qibot health``)."""
@@ -157,6 +181,8 @@ class QiBotMixin:
 
     async def close(self) -> None:
         self.heartbeat.cancel()
+        if self._pusher is not None:
+            self._pusher.cancel()
         await super().close()
         if self.store is not None:
             await self.store.close()

@@ -108,8 +108,7 @@ async def test_edit_flow_history_notice_and_revert(fake: FakeDiscord, bot: BotPr
         },
         roles=[MOD_ROLE],
     )
-    done = await submit.wait_response()
-    text = done.data.get("content") or (await submit.wait_followup())["content"]
+    text = await _answer_text(submit)
     assert f"Saved change #1: CA · Attorney fees: {word} → Partial" in text
     assert 'verdict: "partial"' in (knowledge / "jurisdictions" / "ca.yaml").read_text()
 
@@ -126,13 +125,11 @@ async def test_edit_flow_history_notice_and_revert(fake: FakeDiscord, bot: BotPr
     assert "#1" in history.data["content"]
     assert f"attorney-fees: {word} → Partial" in history.data["content"]
 
-    revert = await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE])
-    reverted = await revert.wait_response()
-    text = reverted.data.get("content") or (await revert.wait_followup())["content"]
+    text = await _answer_text(await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE]))
     assert f"Saved change #2: CA · Attorney fees: Partial → {word}" in text
     assert fees_in_file() == start
-    again = await (await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE])).wait_response()
-    assert "Conflict" in again.data["content"]
+    again = await _answer_text(await fake.inject_command("kb revert", {"change": 1}, roles=[MOD_ROLE]))
+    assert "Conflict" in again
 
 
 async def test_invalid_edit_says_what_is_wrong_and_saves_nothing(
@@ -146,8 +143,7 @@ async def test_invalid_edit_says_what_is_wrong_and_saves_nothing(
         {ids[0]: "maybe", ids[1]: "", ids[2]: "r", ids[3]: "", ids[4]: "not a url"},
         roles=[MOD_ROLE],
     )
-    callback = await submit.wait_response()
-    content = callback.data["content"]
+    content = await _answer_text(submit)
     assert content.startswith("Not saved")
     assert "tx.yaml:" in content
     assert "current_law.verdicts.no-damages-caps.verdict" in content
@@ -246,15 +242,31 @@ async def test_reports_queue_resolve(fake: FakeDiscord, bot: BotProcess) -> None
     queue = await (await fake.inject_command("kb reports", {}, roles=[MOD_ROLE])).wait_response()
     assert "New Mexico" in queue.data["content"]
     assert "Cap figure outdated?" in queue.data["content"]
-    report_id = int(queue.data["content"].split()[0].lstrip("#"))
+    line = next(x for x in queue.data["content"].splitlines() if "Cap figure outdated?" in x)
+    report_id = int(line.split()[0].lstrip("#"))
     closed = await (
         await fake.inject_command(
             "kb close-report", {"report": report_id, "action": "resolve", "note": "Checked: current."}, roles=[MOD_ROLE]
         )
     ).wait_response()
     assert closed.data["content"] == f"Report #{report_id} resolved."
-    empty = await (await fake.inject_command("kb reports", {}, roles=[MOD_ROLE])).wait_response()
-    assert empty.data["content"] == "No open reports."
+    after = await (await fake.inject_command("kb reports", {}, roles=[MOD_ROLE])).wait_response()
+    assert f"#{report_id} " not in after.data["content"], "a closed report leaves the queue"
+    assert "Cap figure outdated?" not in after.data["content"]
+
+
+async def test_gaps_lists_what_current_law_lacks(fake: FakeDiscord, bot: BotProcess) -> None:
+    denied = await (await fake.inject_command("kb gaps", {}, roles=[OTHER_ROLE])).wait_response()
+    assert "permission" in denied.data["content"]
+    callback = await (await fake.inject_command("kb gaps", {}, roles=[MOD_ROLE])).wait_response()
+    assert callback.data["flags"] & EPHEMERAL
+    content = callback.data["content"]
+    assert content.startswith("Current law known: ") and " of 468 cells" in content
+    from bot.kb.coverage import coverage
+    from bot.kb.loader import load_knowledge
+
+    fewest = min(coverage(load_knowledge(ROOT / "knowledge")).rows, key=lambda r: (r.known, r.name))
+    assert f"**{fewest.name}** {fewest.known}/9" in content, "the jurisdiction with the fewest known is listed first"
 
 
 async def test_database_down_edits_fail_clearly_lookups_work(
@@ -296,12 +308,3 @@ async def test_database_down_edits_fail_clearly_lookups_work(
     finally:
         await down.stop()
 
-
-async def test_gaps_lists_what_current_law_lacks(fake: FakeDiscord, bot: BotProcess) -> None:
-    denied = await (await fake.inject_command("kb gaps", {}, roles=[OTHER_ROLE])).wait_response()
-    assert "permission" in denied.data["content"]
-    callback = await (await fake.inject_command("kb gaps", {}, roles=[MOD_ROLE])).wait_response()
-    assert callback.data["flags"] & EPHEMERAL
-    content = callback.data["content"]
-    assert content.startswith("Current law known: ") and " of 468 cells" in content
-    assert "West Virginia" in content, "the jurisdiction with the fewest known criteria is listed"

@@ -171,20 +171,29 @@ async def test_edit_with_database_down_writes_nothing(kb_copy: Path, tmp_path: P
 async def test_failed_commit_puts_the_old_file_back(
     kb_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The database commit fails after the new file was written: the old file is written back."""
+    import contextlib
+
     live = LiveKnowledge(kb_copy, load_knowledge(kb_copy))
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
-    original = store.record_change
+    path = kb_copy / "jurisdictions" / "ca.yaml"
+    real_transaction = store.transaction
+    seen_after_write: list[str] = []
 
-    async def record_then_fail(conn, **kwargs):
-        await original(conn, **kwargs)
-        raise StoreUnavailable("connection lost during commit")
+    @contextlib.asynccontextmanager
+    async def commit_fails_after_the_write():
+        async with real_transaction() as conn:
+            yield conn
+            seen_after_write.append(path.read_text())  # the body (history row + file write) has run
+            raise StoreUnavailable("connection lost during commit")
 
-    monkeypatch.setattr(store, "record_change", record_then_fail)
-    before = (kb_copy / "jurisdictions" / "ca.yaml").read_text()
+    monkeypatch.setattr(store, "transaction", commit_fails_after_the_write)
+    before = path.read_text()
     plan = editor.plan_edit(kb_copy, "ca", "attorney-fees", NEW_FEES, expected_sha=None)
     with pytest.raises(StoreUnavailable):
         await edits.apply_plan(store, live, plan, user_id=1, guild_id=None, lock_file=tmp_path / "lock")
-    assert (kb_copy / "jurisdictions" / "ca.yaml").read_text() == before
+    assert seen_after_write == [plan.text_after], "the failure came after the new file was on disk"
+    assert path.read_text() == before, "and the old file was put back"
     assert await store.changes() == []
     await store.close()
 

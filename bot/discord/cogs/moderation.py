@@ -187,7 +187,11 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
                 action=action,
                 reverts_id=reverts,
                 lock_file=self.lock_file,
+                git=self.bot.git,  # type: ignore[attr-defined]
+                author_name=interaction.user.display_name,
             )
+            if self.bot.git is not None:  # type: ignore[attr-defined]
+                self.bot.request_push()  # type: ignore[attr-defined]
             await self._notice(interaction, applied)
             before, after = (plan.before or {}).get("verdict"), (plan.after or {}).get("verdict")
             label = applied.plan.kb.criteria[plan.criterion].short
@@ -355,6 +359,22 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         else:
             await say_private(interaction, f"Valid: {len(kb.jurisdictions)} jurisdictions, version {kb.version}.")
 
+
+    @app_commands.command(name="status", description="Live version, and whether Discord edits reached git")
+    async def status(self, interaction: discord.Interaction) -> None:
+        kb, git = self.live(), self.bot.git  # type: ignore[attr-defined]
+        lines = [f"Live knowledge base: version {kb.version}, {len(kb.jurisdictions)} jurisdictions."]
+        if git is None:
+            lines.append("Git: off (QIBOT_GIT_COMMIT is not set); /kb history is the record of Discord edits.")
+        else:
+            pending = await asyncio.to_thread(git.pending)
+            lines.append(f"Git: commits on {git.branch or 'the current branch'}; {len(pending)} not pushed yet.")
+            state = git.state
+            if state.last_error:
+                lines.append(f"Last push failed ({state.failures} in a row; retrying): {clip(state.last_error, 300)}")
+            elif state.last_ok:
+                lines.append(f"Last push succeeded <t:{int(state.last_ok)}:R>.")
+        await say_private(interaction, "\n".join(lines))
 
     @app_commands.command(name="gaps", description="What current law is not yet verified, fewest known first")
     async def gaps(self, interaction: discord.Interaction) -> None:
