@@ -249,9 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = (args.log_level or "").strip().upper() or "WARNING"  # an empty QIBOT_LOG_LEVEL means the default
+    if level not in LOG_LEVELS:
+        source = "--log-level" if "--log-level" in (argv or sys.argv) else "QIBOT_LOG_LEVEL"
+        print(f"qibot: bad setting {source}: {args.log_level!r}; use one of {', '.join(LOG_LEVELS)}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command is None:
         args.func = cmd_run if os.environ.get("DISCORD_TOKEN") else cmd_console
     try:

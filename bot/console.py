@@ -23,7 +23,11 @@ def run_console(responder: Responder, stdin: TextIO = sys.stdin, stdout: TextIO 
         if interactive:
             stdout.write("qibot> ")
             stdout.flush()
-        line = stdin.readline()
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:  # Ctrl-C leaves quietly, like Ctrl-D
+            print(file=stdout)
+            return 0
         if not line:
             return 0
         line = line.strip()

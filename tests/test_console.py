@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,3 +99,38 @@ def test_bad_setting_stops_startup_with_one_line() -> None:
     assert len(lines) == 1
     assert lines[0].startswith("qibot: bad setting QIBOT_MODERATOR_ROLE_IDS")
     assert "x" not in lines[0].split("QIBOT_MODERATOR_ROLE_IDS")[0]
+
+
+@pytest.mark.parametrize("level", ["BOGUS", "10", "debug please"])
+def test_bad_log_level_is_one_line(level: str) -> None:
+    result = _run(["kb", "validate"], QIBOT_LOG_LEVEL=level)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("qibot: bad setting QIBOT_LOG_LEVEL")
+    ok = _run(["kb", "validate"], QIBOT_LOG_LEVEL="")
+    assert ok.returncode == 0, "an empty level means the default"
+
+
+def test_unreachable_discord_is_retried_with_one_line_each_and_sigterm_exits_cleanly(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("QIBOT_")} | {
+        "DISCORD_TOKEN": "x",
+        "QIBOT_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",  # nothing listens on port 9
+        "QIBOT_DATA_DIR": str(tmp_path),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=environment, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        seen = []
+        while not any(line.startswith("qibot: cannot reach Discord (") for line in seen) and len(seen) < 40:
+            seen.append(proc.stderr.readline())  # the operator's log lines come first; the test's timeout bounds it
+        first = "".join(seen)
+        line = next(x for x in seen if x.startswith("qibot: cannot reach Discord ("))
+        assert "retrying in" in line
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=30)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, rest
+    assert "Traceback" not in first + rest

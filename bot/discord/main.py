@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 import yarl
 
@@ -36,6 +37,7 @@ async def start(settings: Settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await Store.open_degraded(settings.sqlalchemy_url, migrate_out_of_process=True)
     point_at(settings)
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # qibot never joins voice: no warnings
     bot = make_bot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -43,7 +45,7 @@ async def start(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with bot:
-            runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))  # type: ignore[union-attr]
+            runner = asyncio.create_task(connect(bot, settings.discord_token.get_secret_value()))  # type: ignore[union-attr]
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if runner in done:
@@ -55,6 +57,25 @@ async def start(settings: Settings) -> int:
         print("qibot: Discord rejected the token (DISCORD_TOKEN); check it and try again.", file=sys.stderr)
         return 1
     return 0
+
+
+async def connect(bot: discord.Client, token: str, backoff: tuple[float, ...] = (2, 5, 15, 30, 60)) -> None:
+    """Log in and run; while Discord cannot be reached, say so in one line and retry with backoff.
+
+    A rejected token (LoginFailure) is not retried: it will not fix itself.
+    """
+    failures = 0
+    while True:
+        try:
+            await bot.login(token)
+            break
+        except (aiohttp.ClientConnectionError, TimeoutError, OSError, discord.DiscordServerError) as exc:
+            delay = backoff[min(failures, len(backoff) - 1)]
+            first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            print(f"qibot: cannot reach Discord ({first}); retrying in {delay:.0f}s", file=sys.stderr, flush=True)
+            failures += 1
+            await asyncio.sleep(delay)
+    await bot.connect(reconnect=True)
 
 
 async def shut_down(bot: discord.Client, runner: asyncio.Task, grace: float) -> None:
