@@ -6,7 +6,7 @@ a monitor measures how late the event loop wakes up (its longest stall). Three p
 several rounds:
   idle        members only;
   moderators  members while moderators validate, reload and save an edit, the way the cogs do it now
-              (validation, YAML parsing and file writes in worker threads);
+              (YAML parsing and validation in a worker process, file writes and locks in threads);
   on-loop     the same moderator work run directly on the event loop (the old way), for contrast.
 Prints the longest stall and members' p50/p99 latency per phase, as ratios to the idle phase, with the spread
 over rounds, and the time to load and validate the 52 files.
@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import edits
-from bot.kb import editor
+from bot.kb import editor, offload
 from bot.kb.live import LiveKnowledge
 from bot.kb.loader import DEFAULT_ROOT, collect, load_knowledge
 from bot.replies.responder import Responder
@@ -66,11 +66,10 @@ async def _moderators(stop: asyncio.Event, live: LiveKnowledge, store: Store, lo
             collect(live.root)
             live.apply(live.prepare())
             plan = editor.plan_edit(live.root, "ca", "public-records", values, expected_sha=None)
-        else:
-            await asyncio.to_thread(collect, live.root)
-            live.apply(await asyncio.to_thread(live.prepare))
-            plan = await asyncio.to_thread(editor.plan_edit, live.root, "ca", "public-records", values,
-                                           expected_sha=None)  # fmt: skip
+        else:  # as the cogs do it: parsing and validation in the worker process
+            await offload.run(collect, live.root)
+            live.apply(await offload.run(collect, live.root))
+            plan = await offload.run(editor.plan_edit, live.root, "ca", "public-records", values, expected_sha=None)
         await edits.apply_plan(store, live, plan, user_id=1, guild_id=None, lock_file=lock)
         done += 1
         await asyncio.sleep(0)
@@ -119,6 +118,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
+    offload.warm()
     results: dict[str, list[dict[str, float]]] = {"idle": [], "moderators": [], "on-loop": []}
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(args.rounds):

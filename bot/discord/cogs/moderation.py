@@ -16,8 +16,9 @@ from bot.discord.checks import member_has_configured_role
 from bot.discord.locale import reply_locale
 from bot.discord.respond import NO_PINGS, deliver, deliver_text, say_private
 from bot.discord.transformers import Criterion, Jurisdiction
-from bot.kb import editor
+from bot.kb import editor, offload
 from bot.kb.issues import Issue
+from bot.kb.loader import collect
 from bot.replies.fit import clip
 from bot.store import StoreConflict
 
@@ -95,6 +96,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         super().__init__()
 
     async def cog_load(self) -> None:
+        asyncio.get_running_loop().run_in_executor(None, offload.warm)  # start the worker process early
         seconds = self.bot.settings.watch_seconds  # type: ignore[attr-defined]
         if seconds:
             self._watcher = asyncio.create_task(self._watch(seconds), name="kb-watcher")
@@ -102,6 +104,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     async def cog_unload(self) -> None:
         if self._watcher:
             self._watcher.cancel()
+        offload.shutdown()
 
     async def _watch(self, seconds: float) -> None:
         """Poll the files; reload when they change. An invalid change keeps the old data and is logged."""
@@ -109,7 +112,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             await asyncio.sleep(seconds)
             try:
                 if await asyncio.to_thread(self.live.changed_on_disk):
-                    result = self.live.apply(await asyncio.to_thread(self.live.prepare))
+                    result = self.live.apply(await offload.run(collect, self.live.root))
                     if result.errors:
                         log.warning("watcher: kept version %s; %s", result.version, result.errors[0])
             except Exception:
@@ -157,9 +160,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         }
         await interaction.response.defer(ephemeral=True, thinking=True)  # validation runs off the event loop
         try:
-            plan = await asyncio.to_thread(
-                editor.plan_edit, self.live.root, form.jid, form.cid, values, expected_sha=form.sha
-            )
+            root, sha = self.live.root, form.sha
+            plan = await offload.run(editor.plan_edit, root, form.jid, form.cid, values, expected_sha=sha)
         except editor.EditConflict as exc:
             await say_private(interaction, await self._conflict_text(exc, None, values, form), "conflict")
             return
@@ -285,7 +287,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            plan = await asyncio.to_thread(
+            plan = await offload.run(
                 editor.plan_restore, self.live.root, found.jurisdiction, found.criterion, found.before,
                 expect=found.after,
             )
@@ -334,7 +336,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     @app_commands.command(name="reload", description="Load changed files; an invalid change keeps the old data live")
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = self.live.apply(await asyncio.to_thread(self.live.prepare))
+        result = self.live.apply(await offload.run(collect, self.live.root))
         if result.errors:
             await say_private(
                 interaction,
@@ -349,10 +351,9 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     @app_commands.command(name="validate", description="Check the files on disk without loading them")
     async def validate(self, interaction: discord.Interaction) -> None:
         from bot.kb.issues import Severity
-        from bot.kb.loader import collect
 
         await interaction.response.defer(ephemeral=True, thinking=True)
-        kb, issues = await asyncio.to_thread(collect, self.live.root)
+        kb, issues = await offload.run(collect, self.live.root)
         errors = [i for i in issues if i.severity is Severity.ERROR]
         if kb is None:
             await say_private(interaction, f"{len(errors)} error(s):\n" + explain_issues(errors), "invalid")
