@@ -7,10 +7,14 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.kb.issues import KnowledgeBaseInvalid, Severity
 from bot.kb.loader import DEFAULT_ROOT, collect, load_knowledge
 from bot.kb.snapshot import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("qibot")
 
@@ -32,6 +36,17 @@ def load_or_explain(root: Path) -> KnowledgeBase | None:
             print(f"  {issue}", file=sys.stderr)
         if len(errors) > 20:
             print(f"  … and {len(errors) - 20} more; run `qibot kb validate {root}`", file=sys.stderr)
+        return None
+
+
+def _settings_or_explain() -> Settings | None:
+    """The settings, or None after printing the one-line reason they are bad."""
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"qibot: {exc}", file=sys.stderr)
         return None
 
 
@@ -140,12 +155,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_pending(args: argparse.Namespace) -> int:
     """List knowledge-base commits made from Discord that the remote does not have yet."""
     from bot.kb.gitsync import GitError, GitSync
-    from bot.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"qibot: {exc}", file=sys.stderr)
+    settings = _settings_or_explain()
+    if settings is None:
         return 2
     git = GitSync(_knowledge_root(args.path), settings.git_branch, args.remote or settings.git_remote)
     if not git.available():
@@ -176,12 +188,9 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     """Exit 0 when the running bot's heartbeat is recent, connected and its database answers (HEALTHCHECK)."""
     from bot.health import check_heartbeat
-    from bot.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"qibot: {exc}", file=sys.stderr)
+    settings = _settings_or_explain()
+    if settings is None:
         return 2
     health = check_heartbeat(settings.data_dir, max_age=args.max_age or settings.heartbeat_seconds * 3 + 10)
     print(f"qibot health: {health.message}", file=sys.stdout if health.ok else sys.stderr)

@@ -18,7 +18,16 @@ bills (which are not law unless enacted) are listed apart. Verdicts say whose ju
 
 def sources_markdown(kb: KnowledgeBase) -> str:
     """Markdown listing sources per jurisdiction, then the rubric's and the glossary's."""
-    out = [HEADER]
+    from bot.kb.coverage import TARGET_PER_JURISDICTION, coverage
+
+    report = coverage(kb)
+    out = [
+        HEADER,
+        f"Coverage of current law: {report.known} of {report.cells} cells known ({report.share:.1%}); "
+        f"{len(report.rows) - len(report.below())} of {len(report.rows)} jurisdictions with at least "
+        f"{TARGET_PER_JURISDICTION} of 9 criteria; {report.rejected_sources} sources on the rejected list "
+        "(`qibot kb coverage` for the table).\n",
+    ]
     scored_words = {"endqi": "endqi.org's score", "our-reading": "our reading"}
     for j in kb.sorted_jurisdictions:
         uses: dict[str, list[str]] = defaultdict(list)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -21,13 +20,6 @@ from tests.e2e.harness import MOD_ROLE, ROOT, BotProcess, bot_env, running_bot
 from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("kb") / "knowledge"
-    shutil.copytree(ROOT / "knowledge", target)
-    return target
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

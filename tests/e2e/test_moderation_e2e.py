@@ -4,7 +4,6 @@ reload, conflicts, and a database that is down."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,13 +23,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     channels = [{"id": GENERAL, "name": "general"}, {"id": CHANGES, "name": "kb-changes"}]
     async with FakeDiscord(token=TOKEN, roles=ROLES, channels=channels, heartbeat_interval_ms=500) as server:
         yield server
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("kb") / "knowledge"
-    shutil.copytree(ROOT / "knowledge", target)
-    return target
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
