@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -74,6 +76,32 @@ def parse_model(model: type[Model], file: str, text: str) -> tuple[Model | None,
         return None, parsed, issues_from_validation(file, parsed, exc)
 
 
+_VALID: OrderedDict[tuple[str, str, str], BaseModel] = OrderedDict()  # (model, file, text hash) -> model
+_VALID_SIZE = 1024
+_valid_lock = threading.Lock()
+
+
+def parse_model_cached(model: type[Model], file: str, text: str) -> tuple[Model | None, LineIndex | None, list[Issue]]:
+    """:func:`parse_model`, remembering files that were valid: an unchanged file is not parsed again.
+
+    Models are immutable, so a cached one is safe to share; cross-file checks still run every time.
+    """
+    key = (model.__name__, file, hashlib.sha256(text.encode()).hexdigest())
+    with _valid_lock:
+        hit = _VALID.get(key)
+        if hit is not None:
+            _VALID.move_to_end(key)
+            return hit, LazyLines(text), []  # type: ignore[return-value]
+    obj, parsed, found = parse_model(model, file, text)
+    if obj is None:
+        return None, parsed, found
+    with _valid_lock:
+        _VALID[key] = obj
+        while len(_VALID) > _VALID_SIZE:
+            _VALID.popitem(last=False)
+    return obj, LazyLines(text), found
+
+
 def _rel(path: Path, root: Path) -> str:
     return str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
 
@@ -107,10 +135,8 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         if text is None:
             return None, None, rel
         digest.update(rel.encode() + b"\0" + text.encode() + b"\0")
-        obj, parsed, found = parse_model(model, rel, text)
+        obj, parsed, found = parse_model_cached(model, rel, text)  # a valid result keeps text, not the node tree
         issues.extend(found)
-        if obj is not None:  # keep the text, not the node tree, for later line lookups
-            parsed = LazyLines(text)
         return obj, parsed, rel
 
     rubric = glossary = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,18 @@ class LazyLines:
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         if self._parsed is None:
-            self._parsed = parse_yaml_text(self._text)
+            self._parsed = compose_lines(self._text)
         return self._parsed.line_of(path)
+
+
+@lru_cache(maxsize=32)
+def compose_lines(text: str) -> ParsedYaml:
+    """Only the node tree (no Python objects built), for line lookups; the last few files are remembered."""
+    loader = KBLoader(text)
+    try:
+        return ParsedYaml(data=None, root=loader.get_single_node())
+    finally:
+        loader.dispose()
 
 
 LineIndex = ParsedYaml | LazyLines  # anything that maps a field path to its line
