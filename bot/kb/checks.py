@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 
 from bot.kb.issues import Issue, Severity
@@ -120,6 +121,35 @@ PROCESS_WORDING = re.compile(
 )
 _SAYS_LAW = re.compile(r"\b(?:passed|signed|enacted|chaptered|became law|approved by (?:the )?governor)\b", re.I)
 _SAYS_NOT_LAW = re.compile(r"\b(?:failed|died|vetoed|did not pass|not passed|withdrawn|indefinitely postponed)\b", re.I)
+
+
+HIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _non_latin_letter(text: str) -> str | None:
+    """The first letter of a non-Latin script (a confusable such as Cyrillic "о" in an alias), if any.
+
+    The Hawaiian ʻokina (U+02BB) and the modifier apostrophe (U+02BC) are allowed: "Hawaiʻi" is spelled so."""
+    for char in text:
+        if char.isalpha() and char not in "\u02bb\u02bc" and "LATIN" not in unicodedata.name(char, ""):
+            return char
+    return None
+
+
+def check_text_characters(j: Jurisdiction, parsed: LineIndex, file: str) -> list[Issue]:
+    """No invisible or direction-changing characters in what members read; aliases in Latin script only."""
+    found = []
+    for loc, text in [*member_facing_texts(j), (("name",), j.name)]:
+        hidden = HIDDEN_CHARACTERS.search(text)
+        if hidden:
+            found.append(_issue(file, parsed, loc, f"invisible or control character U+{ord(hidden.group()):04X}",
+                                "remove it (it can hide or reorder text)"))  # fmt: skip
+    for n, alias in enumerate(j.aliases):
+        odd = _non_latin_letter(alias) or (HIDDEN_CHARACTERS.search(alias) or [None])[0]
+        if odd:
+            found.append(_issue(file, parsed, ("aliases", n), f"alias '{alias}' has the character U+{ord(odd):04X} "
+                                "that is not a Latin letter", "type aliases in Latin letters (lookalikes mislead)"))
+    return found
 
 
 def member_facing_texts(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -275,6 +305,7 @@ def check_jurisdictions(
             found.extend(_check_criterion_ids(j, parsed, file, criteria))
         found.extend(_check_law_and_bills(j, parsed, file, criteria))
         found.extend(check_sources(source_urls(j), parsed, file))
+        found.extend(check_text_characters(j, parsed, file))
         found.extend(_check_confidence(j, parsed, file))
         for loc, text in member_facing_texts(j):
             match = PROCESS_WORDING.search(text)

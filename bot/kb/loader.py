@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import stat
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,7 @@ from bot.kb import checks
 from bot.kb.issues import Issue, KnowledgeBaseInvalid, Severity
 from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, Rubric
 from bot.kb.snapshot import KnowledgeBase
-from bot.kb.yamlio import LazyLines, LineIndex, ParsedYaml, YamlSyntaxError, parse_yaml_text
+from bot.kb.yamlio import MAX_BYTES, LazyLines, LineIndex, ParsedYaml, YamlSyntaxError, parse_yaml_text
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -44,10 +45,17 @@ def _field_path(loc: Iterable[Any]) -> str:
     return ".".join(str(part) for part in loc) or "(file)"
 
 
+MAX_ISSUES_PER_FILE = 30
+
+
 def issues_from_validation(file: str, parsed: ParsedYaml, error: ValidationError) -> list[Issue]:
-    """Turn pydantic errors into issues that point at lines."""
+    """Turn pydantic errors into issues that point at lines (the first few; a summary line for the rest)."""
     found = []
-    for err in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    if len(errors) > MAX_ISSUES_PER_FILE:
+        more = len(errors) - MAX_ISSUES_PER_FILE
+        found.append(Issue(file=file, message=f"… and {more} more problem(s) in this file", hint="fix these first"))
+    for err in errors[:MAX_ISSUES_PER_FILE]:
         loc = tuple(err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         found.append(
@@ -67,7 +75,8 @@ def parse_model(model: type[Model], file: str, text: str) -> tuple[Model | None,
     try:
         parsed = parse_yaml_text(text)
     except YamlSyntaxError as exc:
-        return None, None, [Issue(file=file, line=exc.line, message=str(exc), hint="fix the YAML syntax at that line")]
+        hint = exc.hint or "fix the YAML syntax at that line"
+        return None, None, [Issue(file=file, line=exc.line, field=exc.field, message=str(exc), hint=hint)]
     if not isinstance(parsed.data, dict):
         return None, parsed, [Issue(file=file, line=1, message="the file must hold a mapping (key: value lines)")]
     try:
@@ -107,11 +116,25 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _read(path: Path, root: Path) -> tuple[str, str | None, list[Issue]]:
+    """A file's text, if it is a regular file inside the knowledge folder and not too large."""
     rel = _rel(path, root)
     try:
-        return rel, path.read_text(encoding="utf-8"), []
-    except (OSError, UnicodeDecodeError) as exc:
-        return rel, None, [Issue(file=rel, message=f"cannot read the file: {exc}")]
+        real = path.resolve(strict=True)
+        if not real.is_relative_to(root.resolve()):
+            return rel, None, [Issue(rel, "links to a file outside the knowledge folder; not read",
+                                     hint="copy the file into knowledge/ instead of linking it")]  # fmt: skip
+        info = real.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return rel, None, [Issue(rel, "is not a regular file; not read", hint="replace it with a YAML file")]
+        if info.st_size > MAX_BYTES:
+            return rel, None, [Issue(rel, f"the file is too large ({info.st_size // 1024} KB; the limit is "
+                                     f"{MAX_BYTES // 1024} KB)", hint="split or shorten it")]  # fmt: skip
+        data = real.read_bytes()
+        return rel, data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        return rel, None, [Issue(rel, f"is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8")]
+    except (OSError, RuntimeError) as exc:
+        return rel, None, [Issue(file=rel, message=f"cannot read the file: {exc.strerror or exc}")]
 
 
 def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:

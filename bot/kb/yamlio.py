@@ -85,20 +85,139 @@ LineIndex = ParsedYaml | LazyLines  # anything that maps a field path to its lin
 
 
 class YamlSyntaxError(ValueError):
-    """A file that is not valid YAML; carries the line."""
+    """A file that is not valid YAML, or that YAML could not safely turn into data; carries line and field."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, field: str | None = None, hint: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.field = field
+        self.hint = hint
+
+
+# Bounds that make a hostile file fail fast with a clear message instead of hanging or crashing the loader.
+MAX_BYTES = 256 * 1024  # the largest real file is ~40 KB
+MAX_NESTING = 40  # the schema nests 6 deep
+MAX_NODES = 60_000
+MAX_LINE = 20_000
+_OPENERS, _CLOSERS = "[{", "]}"
+
+
+def _precheck(text: str) -> None:
+    """Refuse what would make the parser recurse or work without end: huge files, deep flow nesting, long lines."""
+    if len(text) > MAX_BYTES:
+        raise YamlSyntaxError(f"the file is too large ({len(text) // 1024} KB; the limit is {MAX_BYTES // 1024} KB)",
+                              None, hint="split or shorten it")  # fmt: skip
+    depth = deepest = 0
+    quote: str | None = None
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in _OPENERS:
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                raise YamlSyntaxError(f"lists or mappings nested more than {MAX_NESTING} deep", None,
+                                      hint="the knowledge base never nests this deep")  # fmt: skip
+        elif char in _CLOSERS:
+            depth = max(0, depth - 1)
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE:
+            raise YamlSyntaxError(f"line is {len(line)} characters long (limit {MAX_LINE})", number)
+
+
+def _path_of(stack: list[tuple[str | int, ...]]) -> str:
+    return ".".join(str(part) for part in stack[-1]) if stack else "(file)"
+
+
+def _walk(root: yaml.Node) -> None:
+    """Refuse duplicate keys, anchors and aliases, block nesting past the bound, and too many entries."""
+    seen: set[int] = set()
+    todo: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    count = 0
+    while todo:
+        node, path = todo.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise YamlSyntaxError(f"more than {MAX_NODES} entries", None, hint="no knowledge file needs this many")
+        if id(node) in seen:
+            raise YamlSyntaxError("anchors and aliases (&name / *name) are not allowed", node.start_mark.line + 1,
+                                  ".".join(map(str, path)) or None, "write the value out in full")  # fmt: skip
+        seen.add(id(node))
+        if len(path) > MAX_NESTING:
+            raise YamlSyntaxError(f"nested more than {MAX_NESTING} deep", node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for key, value in node.value:
+                name = str(key.value)
+                if name == "<<":
+                    raise YamlSyntaxError("merge keys (<<) are not allowed", key.start_mark.line + 1,
+                                          ".".join(map(str, path)) or None, "write the keys out in full")  # fmt: skip
+                if name in keys:
+                    where = ".".join(map(str, (*path, name)))
+                    raise YamlSyntaxError(
+                        f"duplicate key '{name}' (first on line {keys[name]})", key.start_mark.line + 1, where,
+                        "keep one; YAML would silently keep the last",
+                    )
+                keys[name] = key.start_mark.line + 1
+                todo.append((value, (*path, name)))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((item, (*path, n)) for n, item in enumerate(node.value))
+
+
+_EXPECTED = {
+    "tag:yaml.org,2002:timestamp": "not a date that exists (YYYY-MM-DD)",
+    "tag:yaml.org,2002:int": "not a whole number of at most 4,300 digits",
+    "tag:yaml.org,2002:float": "not a number",
+    "tag:yaml.org,2002:bool": "not true or false",
+}
+
+
+def _failing_scalar(loader: yaml.SafeLoader, root: yaml.Node) -> tuple[yaml.Node, str, Exception] | None:
+    """The first scalar whose value cannot be constructed (a bad date, a bad explicit tag, a huge integer)."""
+    todo: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    while todo:
+        node, path = todo.pop(0)
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except Exception as exc:
+                return node, ".".join(map(str, path)), exc
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend((value, (*path, str(key.value))) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((item, (*path, n)) for n, item in enumerate(node.value))
+    return None
 
 
 def parse_yaml_text(text: str) -> ParsedYaml:
-    """Parse one YAML document, keeping the node tree for line lookups."""
+    """Parse one YAML document safely, keeping the node tree for line lookups.
+
+    Every failure is a :class:`YamlSyntaxError` naming the line (and field where there is one): syntax,
+    size and nesting bounds, duplicate keys, aliases, and values YAML cannot construct.
+    """
+    _precheck(text)
     try:
         loader = KBLoader(text)
         try:
             root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else None
+            if root is None:
+                return ParsedYaml(data=None, root=None)
+            _walk(root)
+            try:
+                data = loader.construct_document(root)
+            except Exception as exc:  # PyYAML's constructors raise KeyError, ValueError, AttributeError, ...
+                failing = _failing_scalar(KBLoader(""), root)
+                if failing is None:
+                    raise YamlSyntaxError(f"cannot read a value: {str(exc).splitlines()[0][:200]}", None) from exc
+                node, field, error = failing
+                problem = _EXPECTED.get(node.tag) or str(error).splitlines()[0][:160]
+                raise YamlSyntaxError(
+                    f"cannot read the value “{str(node.value)[:40]}”: {problem}", node.start_mark.line + 1,
+                    field or None, "write a real date as YYYY-MM-DD, a number, true/false, or text without a !! tag",
+                ) from exc
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -106,7 +225,11 @@ def parse_yaml_text(text: str) -> ParsedYaml:
         line = mark.line + 1 if mark else None
         raise YamlSyntaxError(f"not valid YAML: {exc.problem or exc}", line) from exc
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"not valid YAML: {exc}", None) from exc
+        position = getattr(exc, "position", None)  # a ReaderError (a control character, bad bytes) has no mark
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+        raise YamlSyntaxError(f"not valid YAML: {str(exc).splitlines()[0][:200]}", line) from exc
+    except RecursionError as exc:
+        raise YamlSyntaxError(f"nested more than {MAX_NESTING} deep", None) from exc
     return ParsedYaml(data=data, root=root)
 
 
