@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 from jinja2 import TemplateError
 
+from bot.actions.sandbox import render_bounded
 from bot.kb.schema import ActionLink, ActionPrompt
 from bot.kb.scoring import total_score
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies.build import bill_score_line, score_line
 from bot.replies.fit import clip
 from bot.replies.responder import templates_for
-from bot.replies.templates import TemplateProblem, make_environment
+from bot.replies.templates import TemplateProblem
 
-_ENV = make_environment()
 TEXT_LIMIT = 3500
 
 
@@ -70,12 +70,14 @@ def jurisdiction_context(kb: KnowledgeBase, jid: str) -> dict[str, object]:
 def render_prompt(prompt: ActionPrompt, kb: KnowledgeBase, jurisdiction: str | None = None) -> ActionMessage:
     """Render a prompt for a jurisdiction (the one given, else the prompt's own, else none).
 
-    Raises TemplateProblem when the text cannot be rendered (e.g. it needs a jurisdiction and none is set).
+    Raises TemplateProblem when the text cannot be rendered (e.g. it needs a jurisdiction and none is set) or
+    would cost too much (the render runs in a worker process with a time limit and an output cap; blocking,
+    so async callers run it in a thread).
     """
     jid = jurisdiction or prompt.jurisdiction
     context = {"jurisdiction": jurisdiction_context(kb, jid) if jid else None}
     try:
-        text = _ENV.from_string(prompt.text).render(**context).strip()
+        text = render_bounded(prompt.text, context).strip()
     except TemplateError as exc:
         raise TemplateProblem(f"action {prompt.id}", "en", exc) from exc
     return ActionMessage(

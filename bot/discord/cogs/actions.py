@@ -121,7 +121,8 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         raise PromptNotFound(name)
 
     async def render(self, guild_id: int, name: str, jurisdiction: str | None) -> ActionMessage:
-        return render_prompt(await self.find_prompt(guild_id, name), self.bot.knowledge(), jurisdiction)  # type: ignore[attr-defined]
+        prompt = await self.find_prompt(guild_id, name)
+        return await asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), jurisdiction)  # type: ignore[attr-defined]
 
     async def _rendered_or_say(self, interaction, prompt: str, jurisdiction: str | None) -> ActionMessage | None:
         try:
@@ -319,6 +320,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         await interaction.response.send_modal(CreatePromptModal())
 
     async def create_prompt(self, interaction: discord.Interaction, form: CreatePromptModal) -> None:
+        member_has_configured_role(interaction, "organizer")  # checked again on submit: roles can change
         links = []
         for line in form.links.value.splitlines():
             if line.strip():
@@ -333,7 +335,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         }
         try:
             prompt = ActionPrompt.model_validate(data)
-            render_prompt(prompt, self.bot.knowledge(), None)  # type: ignore[attr-defined]
+            await asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), None)  # type: ignore[attr-defined]
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"])
