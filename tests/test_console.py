@@ -134,3 +134,14 @@ def test_unreachable_discord_is_retried_with_one_line_each_and_sigterm_exits_cle
         proc.kill()
     assert proc.returncode == 0, rest
     assert "Traceback" not in first + rest
+
+
+def test_mentions_are_shown_inert_in_the_console() -> None:
+    from bot.render.text import render_text
+    from bot.replies.model import Field, Page, Reply
+
+    page = Page("@everyone title", "hi @here <@123> <@&456> <@!789> <#42>", (Field("<@1>", "@everyone"),))
+    reply = Reply("t", (page,))
+    text = render_text(reply)
+    assert "@everyone" not in text and "@here" not in text and "<@" not in text and "<#" not in text
+    assert "@\u200beveryone" in text and "@user" in text and "@role" in text and "#channel" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot import limits
+from bot.replies.fit import neutralize_mentions
 from bot.replies.model import Reply, Tone
 
 COLOURS = {
@@ -20,9 +21,11 @@ COLOURS = {
 def page_embed(reply: Reply, index: int = 0) -> discord.Embed:
     """One page of a reply as an embed; the footer says which page it is."""
     page = reply.pages[index]
-    embed = discord.Embed(title=page.title, description=page.description or None, colour=COLOURS[reply.tone])
+    description = neutralize_mentions(page.description) if page.description else None
+    embed = discord.Embed(title=neutralize_mentions(page.title), description=description, colour=COLOURS[reply.tone])
     for field in page.fields:
-        embed.add_field(name=field.name, value=field.value, inline=field.inline)
+        name, value = neutralize_mentions(field.name), neutralize_mentions(field.value)
+        embed.add_field(name=name, value=value, inline=field.inline)
     footer = page.footer
     if len(reply.pages) > 1:
         footer = f"{footer} · page {index + 1}/{len(reply.pages)}" if footer else f"page {index + 1}/{len(reply.pages)}"
@@ -43,7 +46,7 @@ def link_buttons(reply: Reply, room: int) -> list[discord.ui.Button]:
 
 def action_embed(msg, *, late_for: int | None = None) -> discord.Embed:
     """A call to action as an embed: the text, then the event time as a Discord timestamp (local to each reader)."""
-    lines = [msg.text]
+    lines = [neutralize_mentions(msg.text)]
     if msg.event_unix:
         label = msg.event_label or "When"
         lines.append(f"**{label}:** <t:{msg.event_unix}:F> (<t:{msg.event_unix}:R>)")

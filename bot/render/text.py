@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from bot.replies.fit import neutralize_mentions
 from bot.replies.model import Page, Reply
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
@@ -12,8 +13,8 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def plain(markdown: str) -> str:
-    """Discord markdown to plain text: links become "label <url>", bold markers go."""
-    return _BOLD.sub(r"\1", _LINK.sub(r"\1 <\2>", markdown))
+    """Discord markdown to plain text: links become "label <url>", bold markers go, mentions are inert."""
+    return neutralize_mentions(_BOLD.sub(r"\1", _LINK.sub(r"\1 <\2>", markdown)))
 
 
 def _wrap(text: str, indent: str = "", width: int = 100) -> str:
@@ -54,7 +55,7 @@ def render_text(reply: Reply) -> str:
         text = render_page(page)
         if len(reply.pages) > 1:
             text += f" · page {number}/{len(reply.pages)}"
-        parts.append(text)
+        parts.append(neutralize_mentions(text))
     if reply.links:
         parts.append("Links:\n" + "\n".join(f"  {link.label}: {link.url}" for link in reply.links))
     return "\n\n".join(parts)

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from bot import limits
 from bot.replies.model import Field, Page
 
 PAGE_FOOTER_RESERVE = 24  # room for " · page 10/10" added by renderers
 SAFE_TOTAL = limits.EMBED_TOTAL - PAGE_FOOTER_RESERVE
+
+
+_MENTION = re.compile(r"@(everyone|here)\b|<@([!&]?)(\d+)>|<#(\d+)>")
+
+
+def neutralize_mentions(text: str) -> str:
+    """Show mentions as inert text ("@\u200beveryone", "@user", "@role"), so a reply copied or forwarded
+    anywhere never pings; Discord replies also send AllowedMentions.none()."""
+
+    def inert(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "@\u200b" + match.group(1)
+        if match.group(4):
+            return "#channel"
+        return "@role" if match.group(2) == "&" else "@user"
+
+    return _MENTION.sub(inert, text)
 
 
 def clip(text: str, size: int) -> str:
