@@ -11,11 +11,14 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.kb import editor
+from bot.kb import journal as write_ahead
 from bot.kb.diff import KBDiff
 from bot.kb.gitsync import GitError, GitSync, commit_message
 from bot.kb.live import LiveKnowledge
@@ -24,6 +27,17 @@ from bot.store.store import Change
 
 log = logging.getLogger(__name__)
 _edit_lock = asyncio.Lock()
+
+
+def journal_folder(lock_file: Path) -> Path:
+    """Where the write-ahead journal lives: beside the edit lock, in the data folder."""
+    return lock_file.parent / "kb-journal"
+
+
+def crash_point(name: str) -> None:
+    """Tests kill the process here (QIBOT_TEST_CRASH_AT=name) to prove no edit is lost without its record."""
+    if os.environ.get("QIBOT_TEST_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 async def drain(timeout: float) -> bool:
@@ -80,6 +94,8 @@ async def apply_plan(
                 f"{plan.jurisdiction}.yaml was changed by someone else a moment ago; reopen the editor"
             )
         written = False
+        journal = await asyncio.to_thread(write_ahead.begin, journal_folder(lock_file), plan)
+        crash_point("after-journal")
         try:
             async with store.transaction() as conn:
                 change_id = await store.record_change(
@@ -97,10 +113,14 @@ async def apply_plan(
                 )
                 await asyncio.to_thread(editor.write_atomic, plan.path, plan.text_after)
                 written = True
+                crash_point("after-file")
+            crash_point("after-commit")
         except BaseException:
             if written:  # the history did not commit: put the old file back
                 await asyncio.to_thread(editor.write_atomic, plan.path, plan.text_before)
+            await asyncio.to_thread(write_ahead.finish, journal)
             raise
+        await asyncio.to_thread(write_ahead.finish, journal)
         if git is not None:
             message = commit_message(change_id, plan.jurisdiction, plan.criterion, plan.before, plan.after, action)
             try:

@@ -36,6 +36,7 @@ async def start(settings: Settings) -> int:
         return 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await Store.open_degraded(settings.sqlalchemy_url, migrate_out_of_process=True)
+    await settle_interrupted_edits(settings, store)
     point_at(settings)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # qibot never joins voice: no warnings
     bot = make_bot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
@@ -57,6 +58,18 @@ async def start(settings: Settings) -> int:
         print("qibot: Discord rejected the token (DISCORD_TOKEN); check it and try again.", file=sys.stderr)
         return 1
     return 0
+
+
+async def settle_interrupted_edits(settings: Settings, store: Store) -> None:
+    """An edit interrupted by a crash is completed or undone before the bot takes interactions."""
+    from bot.edits import journal_folder
+    from bot.kb.journal import reconcile
+    from bot.store import StoreUnavailable
+
+    try:
+        await reconcile(journal_folder(settings.data_dir / "kb-edit.lock"), settings.knowledge_path, store)
+    except StoreUnavailable:
+        log.error("journal: the database is down; interrupted edits will be settled at the next start")
 
 
 async def connect(bot: discord.Client, token: str, backoff: tuple[float, ...] = (2, 5, 15, 30, 60)) -> None:

@@ -277,6 +277,14 @@ class Store(ActionStore):
         )
         return int(result.inserted_primary_key[0])
 
+    async def change_with_sha(self, jurisdiction: str, file_sha_after: str) -> bool:
+        """True when the history holds a change that left ``jurisdiction``'s file with this content."""
+        query = sa.select(tables.kb_changes.c.id).where(
+            tables.kb_changes.c.jurisdiction == jurisdiction, tables.kb_changes.c.file_sha_after == file_sha_after
+        )
+        async with self._begin() as conn:
+            return (await conn.execute(query.limit(1))).first() is not None
+
     async def changes(self, jurisdiction: str | None = None, limit: int = 20) -> list[Change]:
         """Newest first."""
         query = sa.select(tables.kb_changes).order_by(tables.kb_changes.c.id.desc()).limit(limit)
