@@ -97,6 +97,10 @@ class RenderWorker:
                 self._pool = None
                 raise TemplateTooCostly(f"the template took longer than {timeout:g} s to render") from None
 
+    def warm(self) -> None:
+        """Start the worker now (a spawn takes a moment), so the first post does not wait for it."""
+        self.render("", {})
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:

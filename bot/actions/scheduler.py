@@ -1,7 +1,9 @@
 """The scheduler loop: claim due runs from the store, post each once, record what happened.
 
 Every bot process may run it; the store's claims make each run post exactly once. A channel that is
-gone or forbidden pauses its schedule and tells the organizer, instead of retrying forever.
+gone or forbidden pauses its schedule and tells the organizer, instead of retrying forever; a post that
+fails for another reason (a 5xx, the network) is retried with backoff, with the same nonce, within the
+run's grace period, and then pauses the schedule and tells the organizer.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class SchedulerStats:
     paused: int = 0
 
 
+RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)  # seconds between attempts at one run
 Poster = Callable[[Claim], Awaitable[int]]  # posts the run, returns the message id
 Notifier = Callable[[Claim, str], Awaitable[None]]  # tells the organizer a schedule paused
 
@@ -52,9 +55,10 @@ class Scheduler:
         grace: dt.timedelta,
         batch: int = 100,
         concurrency: int = 10,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self.store, self.clock, self.poster, self.notifier = store, clock, poster, notifier
-        self.grace, self.batch = grace, batch
+        self.grace, self.batch, self.retry_delays = grace, batch, retry_delays
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.stats = SchedulerStats()
         self._limit = asyncio.Semaphore(concurrency)
@@ -73,14 +77,45 @@ class Scheduler:
                 except Exception:
                     log.exception("could not tell the organizer that schedule #%d paused", claim.schedule.id)
                 return claim, "paused", None
-            except Exception:
-                self.stats.failed += 1
-                log.exception("schedule #%d: posting the run of %s failed", claim.schedule.id, claim.run_at)
-                return claim, "failed", None
+            except Exception as exc:
+                message_id = await self._retry(claim, exc)
+                if message_id is None:
+                    return claim, "failed", None
         outcome = "late" if claim.late else "posted"
         self.stats.late += claim.late
         self.stats.posted += 1
         return claim, outcome, message_id
+
+    async def _retry(self, claim: Claim, error: Exception) -> int | None:
+        """Retry a failed post (a 5xx, a network error) with backoff while the run is within its grace period.
+
+        Each attempt posts the same message with the same nonce, so a post that reached Discord before its
+        answer was lost is returned, not repeated. Past the grace period the schedule pauses and its
+        organizer is told.
+        """
+        deadline = claim.run_at + self.grace
+        for attempt, delay in enumerate(self.retry_delays, 1):
+            log.warning("schedule #%d: posting the run of %s failed (%s); retry %d in %gs",
+                        claim.schedule.id, claim.run_at, error, attempt, delay)  # fmt: skip
+            if self.clock.now() + dt.timedelta(seconds=delay) > deadline:
+                break
+            await asyncio.sleep(delay)
+            try:
+                return await self.poster(claim)
+            except ChannelUnavailable:
+                raise
+            except Exception as exc:
+                error = exc
+        self.stats.failed += 1
+        note = f"paused: posting failed until the grace period ended ({str(error)[:200]})"
+        log.error("schedule #%d %s", claim.schedule.id, note)
+        await self.store.set_schedule_status(claim.schedule.id, "paused", note)
+        self.stats.paused += 1
+        try:
+            await self.notifier(claim, f"posting kept failing ({str(error)[:200]}); the schedule is paused")
+        except Exception:
+            log.exception("could not tell the organizer that schedule #%d paused", claim.schedule.id)
+        return None
 
     async def tick(self) -> int:
         """One pass: claim and post batches until nothing is due. Returns the number of runs handled."""

@@ -120,6 +120,23 @@ async def test_post_now_never_pings(fake: FakeDiscord, bot: BotProcess) -> None:
     assert request["allowed_mentions"] == {"parse": []}
 
 
+async def test_a_post_retried_after_a_502_appears_once(fake: FakeDiscord, bot: BotProcess) -> None:
+    """Discord created the message but answered 502; discord.py retries the POST with the same nonce and
+    enforce_nonce, so Discord returns the first message instead of posting a second."""
+    before = len(fake.channel_messages.get(ACTIONS, []))
+    fake.fail_after_next("POST", f"/channels/{ACTIONS}/messages", 502)
+    handle = await fake.inject_command(
+        "action post", {"prompt": "read-the-law", "channel": ACTIONS, "jurisdiction": "nm"}, roles=[ORGANIZER_ROLE]
+    )
+    reply = await handle.wait_response(5)
+    assert reply.data["content"].startswith(f"Posted in <#{ACTIONS}>")
+    assert len(fake.channel_messages[ACTIONS]) == before + 1, "posted exactly once"
+    attempts = fake.requests_to("POST", f"/channels/{ACTIONS}/messages")[-2:]
+    assert [r.status for r in attempts] == [502, 200]
+    assert attempts[0].json["nonce"] == attempts[1].json["nonce"] and attempts[0].json["enforce_nonce"] is True
+    assert len(attempts[0].json["nonce"]) <= 25
+
+
 async def test_ping_only_the_role_the_server_allows(fake: FakeDiscord, bot: BotProcess) -> None:
     refused = await (
         await fake.inject_command(

@@ -72,6 +72,9 @@ class Callback:
     at: float
 
 
+NONCE_WINDOW = 300.0  # seconds in which Discord dedupes an enforced nonce ("the past few minutes")
+
+
 @dataclass
 class _Failure:
     method: str
@@ -80,6 +83,7 @@ class _Failure:
     body: Any
     headers: dict[str, str] | None
     count: int
+    after: bool = False  # do the request's work, then answer with the failure (Discord's 502 after creating)
 
 
 async def _until(event: asyncio.Event, predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -361,6 +365,14 @@ class FakeDiscord:
         body = {"message": f"{status}: injected failure", "code": 0} if body is None else body
         self._failures.append(_Failure(method.upper(), _API_PREFIX.sub("", path_glob), status, body, headers, count))
 
+    def fail_after_next(self, method: str, path_glob: str, status: int = 502, count: int = 1) -> None:
+        """Carry out the next ``count`` matching requests (a message IS created), then answer ``status``:
+        the case where a client's retry would post twice unless it sent a nonce with enforce_nonce."""
+        body = {"message": f"{status}: Bad Gateway", "code": 0}
+        self._failures.append(
+            _Failure(method.upper(), _API_PREFIX.sub("", path_glob), status, body, None, count, after=True)
+        )
+
     def forbid_channel(self, channel_id: int) -> None:
         """Sending to ``channel_id`` now fails with 403 / 50013 Missing Permissions (GET still works)."""
         self.forbidden_channels.add(int(channel_id))
@@ -635,6 +647,8 @@ class FakeDiscord:
                 fail.count -= 1
                 if fail.count <= 0:
                     self._failures.remove(fail)
+                if fail.after:
+                    await self._route(is_api, rec)  # the work happens; only the answer is lost
                 return _json(fail.status, fail.body, fail.headers)
         for methods, pattern, handler in self._routes if is_api else []:
             if (m := pattern.fullmatch(rec.path)) and rec.method in methods.split("|"):
@@ -817,7 +831,19 @@ class FakeDiscord:
             return err
         if rec.method == "GET":
             return _json(200, list(reversed(self.channel_messages.get(cid, [])))[: int(rec.query.get("limit", 50))])
-        msg = self._new_message(cid, rec.json or {}, rec.parts)
+        body = rec.json or {}
+        nonce = body.get("nonce")
+        if nonce is not None and (not isinstance(nonce, str | int) or len(str(nonce)) > 25):
+            return _error(400, 50035, "Invalid Form Body: nonce must be an integer or a string of <= 25 characters")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord: with enforce_nonce, a message with the same nonce from the same author in the last few
+            # minutes is returned instead of creating another.
+            for old in self.channel_messages.get(cid, []):
+                if old.get("nonce") == str(nonce) and time.time() - old.get("_created", 0) < NONCE_WINDOW:
+                    return _json(200, {k: v for k, v in old.items() if not k.startswith("_")})
+        msg = self._new_message(cid, body, rec.parts)
+        if nonce is not None:
+            msg["nonce"], msg["_created"] = str(nonce), time.time()
         self.channel_messages.setdefault(cid, []).append(msg)
         self._changed.set()
         return _json(200, msg)

@@ -49,7 +49,7 @@ def _scheduler(store: Store, clock: FixedClock, posted: list, failing: dict | No
     async def notifier(claim, reason):
         (told if told is not None else []).append((claim.schedule.id, reason))
 
-    return Scheduler(store, clock, poster, notifier, grace=GRACE, batch=7)
+    return Scheduler(store, clock, poster, notifier, grace=GRACE, batch=7, retry_delays=(0.01, 0.01, 0.01))
 
 
 async def test_due_runs_post_once_and_advance(store: Store) -> None:
@@ -120,13 +120,43 @@ async def test_lost_channel_pauses_and_tells_the_organizer(store: Store) -> None
     assert [p[0] for p in posted] == [fine, fine], "a paused schedule is not retried"
 
 
-async def test_other_failures_are_recorded_not_retried_forever(store: Store) -> None:
+async def test_other_failures_are_retried_then_pause_and_tell_the_organizer(store: Store) -> None:
     schedule_id = await _add(store, "2026-03-01 18:00", channel=77)
     clock = FixedClock(dt.datetime(2026, 3, 1, 23, 1, tzinfo=UTC))
-    await _scheduler(store, clock, [], {77: RuntimeError("boom")}).tick()
+    told: list = []
+    scheduler = _scheduler(store, clock, [], {77: RuntimeError("500: Internal Server Error")}, told)
+    await scheduler.tick()
     assert [o for _, o, _ in await store.runs(schedule_id)] == ["failed"]
     (sched,) = await store.schedules(1)
-    assert sched.next_run_at == dt.datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+    assert sched.status == "paused" and "posting failed" in (sched.status_note or "")
+    assert told and told[0][0] == schedule_id and "kept failing" in told[0][1]
+
+
+async def test_a_post_whose_answer_was_lost_is_retried_with_its_nonce_and_appears_once(store: Store) -> None:
+    """Discord stores the message, then answers 500 twice; the retries carry the run's nonce (as the cog
+    derives it), so the message Discord already has is returned instead of a second one being posted."""
+    from bot.nonce import message_nonce
+
+    schedule_id = await _add(store, "2026-03-01 18:00", channel=88)
+    channel: dict[str, int] = {}  # nonce -> message id, as Discord keeps them
+    answers = iter([RuntimeError("500"), RuntimeError("500")])
+
+    async def poster(claim):
+        nonce = message_nonce("run", claim.schedule.id, claim.run_at.isoformat())
+        message_id = channel.setdefault(nonce, 5000 + len(channel))  # created (or found) before the answer
+        failure = next(answers, None)
+        if failure is not None:
+            raise failure
+        return message_id
+
+    async def notifier(claim, reason):
+        raise AssertionError("the run succeeded within its grace period")
+
+    clock = FixedClock(dt.datetime(2026, 3, 1, 23, 1, tzinfo=UTC))
+    scheduler = Scheduler(store, clock, poster, notifier, grace=GRACE, retry_delays=(0.01, 0.01, 0.01))
+    await scheduler.tick()
+    assert len(channel) == 1, "one message, whatever the number of attempts"
+    assert [o for _, o, _ in await store.runs(schedule_id)] == ["posted"]
 
 
 async def test_concurrent_workers_post_each_run_exactly_once(store_url: str, backend: str) -> None:

@@ -13,7 +13,7 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot import limits
-from bot.actions import times
+from bot.actions import sandbox, times
 from bot.actions.clock import OffsetClock, SystemClock
 from bot.actions.render import ActionMessage, render_prompt
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
@@ -21,6 +21,7 @@ from bot.discord.checks import member_has_configured_role
 from bot.discord.respond import NO_PINGS, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
+from bot.nonce import message_nonce
 from bot.render.discord_embeds import action_message
 from bot.replies.fit import clip
 from bot.replies.templates import TemplateProblem
@@ -98,6 +99,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         super().__init__()
 
     async def cog_load(self) -> None:
+        asyncio.get_running_loop().run_in_executor(None, sandbox.worker.warm)  # start the render worker early
         every = self.bot.settings.scheduler_seconds  # type: ignore[attr-defined]
         if every and self.bot.store is not None:  # type: ignore[attr-defined]
             self._task = asyncio.create_task(self.scheduler.run_forever(every), name="scheduler")
@@ -105,6 +107,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
     async def cog_unload(self) -> None:
         if self._task:
             self._task.cancel()
+        sandbox.worker.close()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return member_has_configured_role(interaction, "organizer")
@@ -208,7 +211,8 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             content = f"<@&{role_id}>"
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)])
         try:
-            sent = await channel.send(content, allowed_mentions=mentions, **action_message(msg))
+            nonce = message_nonce("post", prompt, jurisdiction, channel.id, interaction.id)  # a retried POST posts once
+            sent = await channel.send(content, allowed_mentions=mentions, nonce=nonce, **action_message(msg))
         except discord.Forbidden:
             await say_private(interaction, f"Discord refused: I may not post in {channel.mention}.", "forbidden")
             return
@@ -390,7 +394,8 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         channel = self.bot.get_partial_messageable(sched.channel_id, guild_id=sched.guild_id)
         late_for = int(claim.run_at.timestamp()) if claim.late else None
         try:
-            sent = await channel.send(allowed_mentions=NO_PINGS, **action_message(msg, late_for=late_for))
+            nonce = message_nonce("run", sched.id, claim.run_at.isoformat())  # a retried POST posts once
+            sent = await channel.send(allowed_mentions=NO_PINGS, nonce=nonce, **action_message(msg, late_for=late_for))
         except discord.NotFound as exc:
             raise ChannelUnavailable(f"channel <#{sched.channel_id}> no longer exists") from exc
         except discord.Forbidden as exc:

@@ -15,6 +15,7 @@ from bot.discord.respond import NO_PINGS, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.diff import KBDiff
 from bot.kb.snapshot import KnowledgeBase
+from bot.nonce import message_nonce
 from bot.replies.fit import clip
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,13 @@ class Subscriptions(commands.Cog):
                 ):
                     continue  # another process sent it
                 text = notice_text(diff, kb, sub.jurisdiction)
+                nonce = message_nonce("notice", kb.version, sub.jurisdiction, sub.target_kind, sub.target_id)
                 if sub.target_kind == "user":
                     user = self.bot.get_user(sub.target_id) or await self.bot.fetch_user(sub.target_id)
-                    await user.send(text, allowed_mentions=NO_PINGS)
+                    await user.send(text, allowed_mentions=NO_PINGS, nonce=nonce)
                 else:
                     await self.bot.get_partial_messageable(sub.target_id, guild_id=sub.guild_id).send(
-                        text, allowed_mentions=NO_PINGS
+                        text, allowed_mentions=NO_PINGS, nonce=nonce
                     )
                 sent += 1
             except discord.HTTPException as exc:
