@@ -99,6 +99,7 @@ class Scheduler:
                         claim.schedule.id, claim.run_at, error, attempt, delay)  # fmt: skip
             if self.clock.now() + dt.timedelta(seconds=delay) > deadline:
                 break
+            await self.store.renew_lease(claim, self.clock.now() + dt.timedelta(seconds=delay))
             await asyncio.sleep(delay)
             try:
                 return await self.poster(claim)
@@ -122,9 +123,9 @@ class Scheduler:
         self.stats.ticks += 1
         handled = 0
         while True:
-            claims = await self.store.claim_due(
-                self.clock.now(), worker=self.worker, grace=self.grace, limit=self.batch
-            )
+            now = self.clock.now()
+            claims = await self.store.reclaim_expired(now, worker=self.worker, grace=self.grace, limit=self.batch)
+            claims += await self.store.claim_due(now, worker=self.worker, grace=self.grace, limit=self.batch)
             if not claims:
                 return handled
             to_post = [c for c in claims if not c.skipped]

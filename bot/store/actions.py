@@ -17,6 +17,7 @@ from bot.store.base import StoreConflict, aware, utcnow
 
 log = logging.getLogger(__name__)
 LATE_AFTER = dt.timedelta(seconds=90)  # a run posted later than this after its time is marked late
+LEASE = dt.timedelta(minutes=2)  # a worker renews it while it retries; a dead worker's runs are re-claimed
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ class ActionStore:
                         "run_at": run_at,
                         "outcome": "skipped" if skipped else "claimed",
                         "worker": worker,
+                        "lease_until": now + LEASE,
                     }
                 )
                 following = times.next_after(first, tz, sched.repeat, max(now, run_at))
@@ -217,6 +219,53 @@ class ActionStore:
                 advances,
             )
         return claims
+
+    async def reclaim_expired(self, now: dt.datetime, *, worker: str, grace: dt.timedelta,
+                              limit: int = 100) -> list[Claim]:  # fmt: skip
+        """Take over runs claimed by a worker whose lease expired (it died mid-batch), within their grace.
+
+        The UPDATE's condition is re-checked per row under the database's row locks, so two live workers never
+        take over the same run; the run's message nonce keeps a post the dead worker made from repeating.
+        """
+        r, s = tables.schedule_runs, tables.schedules
+        async with self._begin() as conn:
+            expired = (
+                sa.select(r.c.schedule_id, r.c.run_at)
+                .where(r.c.outcome == "claimed", r.c.lease_until < now, r.c.run_at > now - grace)
+                .limit(limit)
+            )
+            found = [(row.schedule_id, aware(row.run_at)) for row in await conn.execute(expired)]
+            taken = []
+            for schedule_id, run_at in found:
+                result = await conn.execute(
+                    sa.update(r)
+                    .where(
+                        r.c.schedule_id == schedule_id,
+                        r.c.run_at == run_at,
+                        r.c.outcome == "claimed",
+                        r.c.lease_until < now,
+                    )
+                    .values(worker=worker, lease_until=now + LEASE)
+                )
+                if result.rowcount:
+                    taken.append((schedule_id, run_at))
+            if not taken:
+                return []
+            rows = await conn.execute(sa.select(s).where(s.c.id.in_([sid for sid, _ in taken])))
+            schedules = {sched.id: sched for sched in (_schedule(row) for row in rows.mappings())}
+        for schedule_id, run_at in taken:
+            log.warning("schedule #%d: run of %s was claimed by a worker that stopped; taken over", schedule_id, run_at)
+        return [Claim(schedules[sid], run_at, now - run_at > LATE_AFTER, False) for sid, run_at in taken]
+
+    async def renew_lease(self, claim: Claim, now: dt.datetime) -> None:
+        """Keep a run claimed while its worker is still retrying it."""
+        r = tables.schedule_runs
+        async with self._begin() as conn:
+            await conn.execute(
+                sa.update(r)
+                .where(r.c.schedule_id == claim.schedule.id, r.c.run_at == claim.run_at, r.c.outcome == "claimed")
+                .values(lease_until=now + LEASE)
+            )
 
     async def finish_runs(self, results: list[tuple[Claim, str, int | None]]) -> None:
         """Record each run's outcome (posted | late | failed | paused) and message id, in one round trip."""

@@ -27,7 +27,7 @@ from bot.store.base import StoreConflict, StoreUnavailable, aware, utcnow
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test keeps them in step)
+HEAD_REVISION = "0003"  # the newest file in migrations/versions (a test keeps them in step)
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 72_0242_001
 

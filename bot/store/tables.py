@@ -105,6 +105,7 @@ schedule_runs = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),  # posted | late | skipped | failed
     sa.Column("message_id", sa.BigInteger, nullable=True),
     sa.Column("worker", sa.String(64), nullable=True),
+    sa.Column("lease_until", When, nullable=True),  # a claimed run whose lease passed may be claimed again
 )
 
 subscriptions = sa.Table(

@@ -174,6 +174,35 @@ async def test_concurrent_workers_post_each_run_exactly_once(store_url: str, bac
         await store.close()
 
 
+async def test_runs_of_a_worker_killed_mid_batch_are_posted_once_by_another(store_url: str, backend: str) -> None:
+    """A worker claims 10 due runs and dies before posting them; once its lease has expired, the live workers
+    take the runs over and post each exactly once (the same run's nonce would also stop a repeat on Discord)."""
+    from bot.store.actions import LEASE
+
+    setup = await Store.open(store_url)
+    ids = [await _add(setup, "2026-03-01 18:00", channel=200 + n) for n in range(10)]
+    claimed_at = dt.datetime(2026, 3, 1, 23, 1, tzinfo=UTC)
+    dead = await Store.open(store_url)
+    claims = await dead.claim_due(claimed_at, worker="dead:1", grace=GRACE, limit=100)
+    assert sorted(c.schedule.id for c in claims) == ids
+    await dead.close()  # killed: never posts, never finishes its runs
+
+    workers = [await Store.open(store_url) for _ in range(3 if backend == "postgresql" else 2)]
+    posted: list = []
+    early = FixedClock(claimed_at + LEASE / 2)
+    await asyncio.gather(*(_scheduler(w, early, posted).tick() for w in workers))
+    assert posted == [], "a live lease is respected"
+    later = FixedClock(claimed_at + LEASE + dt.timedelta(seconds=1))
+    await asyncio.gather(*(_scheduler(w, later, posted).tick() for w in workers))
+    assert sorted(p[0] for p in posted) == ids, "every run the dead worker claimed is posted exactly once"
+    for schedule_id in ids:
+        assert [o for _, o, _ in await setup.runs(schedule_id)] == ["late"], "posted, marked late"
+    await asyncio.gather(*(_scheduler(w, later, posted).tick() for w in workers))
+    assert len(posted) == 10, "and never again"
+    for store in [setup, *workers]:
+        await store.close()
+
+
 @pytest.mark.parametrize("repeat", ["daily", "weekly"])
 async def test_schedules_list_and_cancel(store: Store, repeat: str) -> None:
     schedule_id = await _add(store, "2026-03-01 18:00", repeat=repeat)
