@@ -145,3 +145,11 @@ def test_mentions_are_shown_inert_in_the_console() -> None:
     text = render_text(reply)
     assert "@everyone" not in text and "@here" not in text and "<@" not in text and "<#" not in text
     assert "@\u200beveryone" in text and "@user" in text and "@role" in text and "#channel" in text
+
+
+@pytest.mark.parametrize("locale", ["../../etc/passwd", "x" * 10_000, "es/../../en", ""])
+def test_a_locale_that_is_not_a_language_falls_back_to_english(locale: str) -> None:
+    result = _run(["ask", "--locale", locale, "/state CT"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Connecticut: qualified immunity")
+    assert "Traceback" not in result.stderr

@@ -26,7 +26,8 @@ _COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNO
 @lru_cache(maxsize=8)
 def templates_for(locale: str) -> Templates:
     """Templates for a Discord locale ("es-ES" -> "es"), cached."""
-    return Templates.load(locale.split("-")[0].lower() if locale else DEFAULT_LOCALE)
+    language = (locale or DEFAULT_LOCALE)[:16].split("-")[0].lower()
+    return Templates.load(language)
 
 
 REPLY_CACHE_SIZE = 512

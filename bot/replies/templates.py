@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ROOT = Path(os.environ.get("QIBOT_RESPONSES_PATH") or Path(__file__).resolve().parents[2] / "responses")
 DEFAULT_LOCALE = "en"
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 class TemplateProblem(Exception):
@@ -61,9 +63,10 @@ class Templates:
 
     @classmethod
     def load(cls, locale: str = DEFAULT_LOCALE, root: Path = DEFAULT_ROOT) -> Templates:
-        """Load ``responses/<locale>.yaml`` with English as fallback."""
+        """Load ``responses/<locale>.yaml`` with English as fallback (a locale that is not a language code,
+        such as a path or a very long name, is English: it never reaches the file system)."""
         english = cls(_flatten(parse_yaml_file(root / f"{DEFAULT_LOCALE}.yaml").data), locale=DEFAULT_LOCALE)
-        if locale == DEFAULT_LOCALE:
+        if locale == DEFAULT_LOCALE or not LANGUAGE_CODE.fullmatch(locale):
             return english
         path = root / f"{locale}.yaml"
         if not path.is_file():
