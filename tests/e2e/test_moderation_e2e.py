@@ -181,6 +181,23 @@ async def test_two_moderators_editing_the_same_entry_at_once(fake: FakeDiscord, 
     assert all(h.errors == [] for h in submits)
 
 
+async def test_a_form_submitted_after_losing_the_role_is_refused(
+    fake: FakeDiscord, bot: BotProcess, knowledge: Path
+) -> None:
+    before = (knowledge / "jurisdictions" / "mt.yaml").read_text()
+    modal = await _open_editor(fake, "MT", "fees", roles=[MOD_ROLE], user=303)
+    ids = list(_inputs(modal))
+    submit = await fake.inject_modal_submit(
+        modal.data["custom_id"],
+        {ids[0]: "unknown", ids[1]: "", ids[2]: "Should not save.", ids[3]: "", ids[4]: "https://example.org/mt"},
+        roles=[OTHER_ROLE],  # a moderator removed the role while the form was open
+        user=303,
+    )
+    text = await _answer_text(submit)
+    assert "permission" in text
+    assert (knowledge / "jurisdictions" / "mt.yaml").read_text() == before
+
+
 async def test_two_members_reporting_the_same_state_at_once(fake: FakeDiscord, bot: BotProcess) -> None:
     state = await fake.inject_command("state", {"jurisdiction": "ID"})
     await state.wait_response()
