@@ -13,6 +13,7 @@ import discord
 import yarl
 
 from bot.kb.live import LiveKnowledge
+from bot.runtime import tune_gc
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
 
@@ -40,6 +41,7 @@ async def start(settings: Settings) -> int:
     point_at(settings)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # qibot never joins voice: no warnings
     bot = make_bot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
+    tune_gc()  # after the knowledge base and the modules are loaded
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -149,6 +149,8 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
     if not root.is_dir():
         return None, [Issue(file=str(root), message="knowledge folder not found", hint="pass the path to knowledge/")]
 
+    file_digests: dict[str, str] = {}
+
     def load_one(model: type[Model], path: Path) -> tuple[Model | None, LineIndex | None, str]:
         if path.resolve() in overrides:
             rel, text, read_issues = _rel(path, root), overrides[path.resolve()], []
@@ -158,6 +160,7 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         if text is None:
             return None, None, rel
         digest.update(rel.encode() + b"\0" + text.encode() + b"\0")
+        file_digests[rel] = hashlib.sha256(text.encode()).hexdigest()[:16]
         obj, parsed, found = parse_model_cached(model, rel, text)  # a valid result keeps text, not the node tree
         issues.extend(found)
         return obj, parsed, rel
@@ -219,6 +222,10 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         version=digest.hexdigest()[:12],
         files={jid: rel for jid, (_, _, rel) in jurisdictions.items()},
         actions=actions,
+        digests={jid: file_digests[rel] for jid, (_, _, rel) in jurisdictions.items()},
+        shared_digest=hashlib.sha256(
+            "".join(file_digests.get(name, "") for name in (rubric_rel, glossary_rel)).encode()
+        ).hexdigest()[:16],
     )
     return kb, issues
 

@@ -20,6 +20,12 @@ class KnowledgeBase:
     version: str
     files: dict[str, str] = field(default_factory=dict, repr=False)  # jurisdiction id -> relative path
     actions: dict[str, ActionPrompt] = field(default_factory=dict)  # reviewed calls to action, by id
+    digests: dict[str, str] = field(default_factory=dict, repr=False)  # jurisdiction id -> hash of its file
+    shared_digest: str = ""  # hash of the rubric and glossary files
+
+    def state_key(self, jid: str) -> tuple[str, str]:
+        """What a jurisdiction's own reply depends on: its file and the shared files (not the whole base)."""
+        return self.digests.get(jid) or self.version, self.shared_digest or self.version
 
     @cached_property
     def criteria(self) -> dict[str, Criterion]:

@@ -37,7 +37,8 @@ class Responder:
     """Turns a command and its arguments into a :class:`Reply`.
 
     Replies are pure functions of (snapshot version, ids, locale), so built replies are cached; a
-    reload brings a new version and with it fresh replies.
+    reload brings a new version and with it fresh replies (a state reply is keyed by its own file's hash,
+    so an edit to one jurisdiction does not rebuild the others).
     """
 
     def __init__(self, knowledge: Callable[[], KnowledgeBase]) -> None:
@@ -46,7 +47,8 @@ class Responder:
 
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
-        cache_key = (kb.version, kind, key, locale)
+        # A state reply depends on its own file and the shared ones only: an edit elsewhere keeps it cached.
+        cache_key = (*kb.state_key(key), kind, key, locale) if kind == "state" else (kb.version, kind, key, locale)
         reply = self._cache.get(cache_key)
         if reply is None:
             t = templates_for(locale)
