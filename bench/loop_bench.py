@@ -57,7 +57,8 @@ async def _members(stop: asyncio.Event, responder: Responder, latencies: list[fl
         n += 1
 
 
-async def _moderators(stop: asyncio.Event, live: LiveKnowledge, store: Store, lock: Path, on_loop: bool) -> int:
+async def _moderators(stop: asyncio.Event, live: LiveKnowledge, responder: Responder, store: Store, lock: Path,
+                      on_loop: bool) -> int:  # fmt: skip
     done = 0
     verdicts = ["unknown", "unknown"]
     while not stop.is_set():
@@ -68,10 +69,13 @@ async def _moderators(stop: asyncio.Event, live: LiveKnowledge, store: Store, lo
             live.apply(live.prepare())
             plan = editor.plan_edit(live.root, "ca", "public-records", values, expected_sha=None)
         else:  # as the cogs do it: parsing and validation in the worker process
-            await offload.run(collect, live.root)
-            live.apply(await offload.run(collect, live.root))
-            plan = await offload.run(editor.plan_edit, live.root, "ca", "public-records", values, expected_sha=None)
-        await edits.apply_plan(store, live, plan, user_id=1, guild_id=None, lock_file=lock)
+            await offload.reload(live.root, live())
+            live.apply(await offload.reload(live.root, live()))
+            plan, replies = await offload.plan(editor.plan_edit, live(), live.root, "ca", "public-records", values,
+                                               expected_sha=None)  # fmt: skip
+        applied = await edits.apply_plan(store, live, plan, user_id=1, guild_id=None, lock_file=lock)
+        if not on_loop:
+            responder.prime(applied.plan.kb, replies)
         done += 1
         await asyncio.sleep(0)
     return done
@@ -89,7 +93,9 @@ async def _phase(root: Path, seconds: float, mode: str) -> dict[str, float]:
     tasks = [asyncio.create_task(_monitor(stop, stalls)), asyncio.create_task(_members(stop, responder, latencies))]
     moderators = None
     if mode != "idle":
-        moderators = asyncio.create_task(_moderators(stop, live, store, root.parent / "lock", mode == "on-loop"))
+        moderators = asyncio.create_task(
+            _moderators(stop, live, responder, store, root.parent / "lock", mode == "on-loop")
+        )
     await asyncio.sleep(seconds)
     stop.set()
     await asyncio.gather(*tasks)

@@ -67,6 +67,13 @@ class Responder:
             self._cache.move_to_end(cache_key)
         return reply
 
+    def prime(self, kb: KnowledgeBase, replies: dict[tuple[str, str], Reply]) -> None:
+        """Store state replies built elsewhere (the worker that planned an edit), keyed as ``_built`` keys them."""
+        for (jid, locale), reply in replies.items():
+            self._cache[(*kb.state_key(jid), "state", jid, locale)] = reply
+            while len(self._cache) > REPLY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+
     def warm(self, locale: str = DEFAULT_LOCALE) -> int:
         """Build every state and criterion reply ahead of the first request; returns how many."""
         kb = self.kb

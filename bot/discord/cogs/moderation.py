@@ -18,7 +18,6 @@ from bot.discord.respond import NO_PINGS, deliver, deliver_text, say_private
 from bot.discord.transformers import Criterion, Jurisdiction
 from bot.kb import editor, offload
 from bot.kb.issues import Issue
-from bot.kb.loader import collect
 from bot.replies.fit import clip
 from bot.store import StoreConflict
 
@@ -112,7 +111,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             await asyncio.sleep(seconds)
             try:
                 if await asyncio.to_thread(self.live.changed_on_disk):
-                    result = self.live.apply(await offload.run(collect, self.live.root))
+                    result = self.live.apply(await offload.reload(self.live.root, self.live()))
                     if result.errors:
                         log.warning("watcher: kept version %s; %s", result.version, result.errors[0])
             except Exception:
@@ -160,8 +159,10 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         }
         await interaction.response.defer(ephemeral=True, thinking=True)  # validation runs off the event loop
         try:
-            root, sha = self.live.root, form.sha
-            plan = await offload.run(editor.plan_edit, root, form.jid, form.cid, values, expected_sha=sha)
+            root, sha, live = self.live.root, form.sha, self.live()
+            plan, replies = await offload.plan(
+                editor.plan_edit, live, root, form.jid, form.cid, values, expected_sha=sha
+            )
         except editor.EditConflict as exc:
             await say_private(interaction, await self._conflict_text(exc, None, values, form), "conflict")
             return
@@ -172,10 +173,15 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
                 "invalid",
             )
             return
-        await self._apply(interaction, plan, "edit", None)
+        await self._apply(interaction, plan, "edit", None, replies)
 
     async def _apply(
-        self, interaction: discord.Interaction, plan: editor.EditPlan, action: str, reverts: int | None
+        self,
+        interaction: discord.Interaction,
+        plan: editor.EditPlan,
+        action: str,
+        reverts: int | None,
+        replies: dict | None = None,
     ) -> None:
         store = self.bot.store  # type: ignore[attr-defined]
 
@@ -192,6 +198,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
                 git=self.bot.git,  # type: ignore[attr-defined]
                 author_name=interaction.user.display_name,
             )
+            self.bot.responder.prime(applied.plan.kb, replies or {})  # type: ignore[attr-defined]
             if self.bot.git is not None:  # type: ignore[attr-defined]
                 self.bot.request_push()  # type: ignore[attr-defined]
             await self._notice(interaction, applied)
@@ -287,8 +294,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            plan = await offload.run(
-                editor.plan_restore, self.live.root, found.jurisdiction, found.criterion, found.before,
+            plan, replies = await offload.plan(
+                editor.plan_restore, self.live(), self.live.root, found.jurisdiction, found.criterion, found.before,
                 expect=found.after,
             )
         except editor.EditConflict as exc:
@@ -299,7 +306,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
                 interaction, "Cannot revert: the result would be invalid.\n" + explain_issues(exc.issues), "invalid"
             )
             return
-        await self._apply(interaction, plan, "revert", found.id)
+        await self._apply(interaction, plan, "revert", found.id, replies)
 
     @app_commands.command(name="reports", description="Members' reports waiting for a moderator")
     async def reports(self, interaction: discord.Interaction) -> None:
@@ -336,7 +343,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     @app_commands.command(name="reload", description="Load changed files; an invalid change keeps the old data live")
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = self.live.apply(await offload.run(collect, self.live.root))
+        result = self.live.apply(await offload.reload(self.live.root, self.live()))
         if result.errors:
             await say_private(
                 interaction,
@@ -353,7 +360,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         from bot.kb.issues import Severity
 
         await interaction.response.defer(ephemeral=True, thinking=True)
-        kb, issues = await offload.run(collect, self.live.root)
+        kb, issues = await offload.reload(self.live.root, self.live())
         errors = [i for i in issues if i.severity is Severity.ERROR]
         if kb is None:
             await say_private(interaction, f"{len(errors)} error(s):\n" + explain_issues(errors), "invalid")
