@@ -127,5 +127,8 @@ def diff_kb(old: KnowledgeBase, new: KnowledgeBase) -> KBDiff:
     labels = {c.id: c.short for c in new.rubric.criteria}
     changes: list[Change] = []
     for jid in sorted(set(old.jurisdictions) | set(new.jurisdictions)):
+        digest = old.digests.get(jid)
+        if digest is not None and digest == new.digests.get(jid):
+            continue  # the same file: nothing to compare
         changes.extend(_jurisdiction_changes(old.jurisdictions.get(jid), new.jurisdictions.get(jid), labels))
     return KBDiff(changes)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.kb import editor
+from bot.kb.checks import jurisdiction_keys
 from bot.kb.loader import collect
 from bot.kb.snapshot import KnowledgeBase
 
@@ -67,11 +68,23 @@ def _strip(kb: KnowledgeBase | None, known: dict[str, str]) -> KnowledgeBase | N
 
 
 def complete(kb: KnowledgeBase | None, live: KnowledgeBase) -> KnowledgeBase | None:
-    """Fill the jurisdictions the worker left out with the live snapshot's (identical) ones."""
+    """Fill the jurisdictions the worker left out with the live snapshot's (identical) ones, and keep the
+    live lookup indexes when no name or alias changed (an edit to a verdict does not rebuild them)."""
     if kb is None:
         return None
+    changed = [jid for jid, j in kb.jurisdictions.items() if j is not None]
     full = {jid: (j if j is not None else live.jurisdictions[jid]) for jid, j in kb.jurisdictions.items()}
-    return dataclasses.replace(kb, jurisdictions=full)
+    new = dataclasses.replace(kb, jurisdictions=full)
+    same_keys = set(full) == set(live.jurisdictions) and all(
+        jurisdiction_keys(full[jid]) == jurisdiction_keys(live.jurisdictions[jid]) for jid in changed
+    )
+    inherited: tuple[str, ...] = ("jurisdiction_index",) if same_keys else ()  # entries hold no models
+    if kb.shared_digest == live.shared_digest:
+        inherited += ("criterion_index", "glossary_index", "criteria")
+    for name in inherited:
+        if name in live.__dict__:
+            new.__dict__[name] = live.__dict__[name]
+    return new
 
 
 def collect_changes(root: Path, known: dict[str, str]) -> tuple[KnowledgeBase | None, list]:
