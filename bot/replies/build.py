@@ -26,7 +26,7 @@ from bot.replies.model import Field, Link, Page, Reply, Tone
 from bot.replies.templates import Templates
 
 MAX_LINKS = 8
-CRITERION_LINE_TEXT = 170
+CRITERION_LINE_TEXT = 110
 COMPARE_REASON = 280
 VERDICT_ORDER = (Verdict.YES, Verdict.PARTIAL, Verdict.NO, Verdict.UNKNOWN)
 
@@ -218,7 +218,10 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
                     source=v.source,
                 )
             )
-        fields.extend(Field(t.render("state.current_name"), block) for block in chunk_lines(current, 1024))
+        fields.extend(
+            Field(t.render("state.current_name" if n == 0 else "state.current_name_more"), block)
+            for n, block in enumerate(chunk_lines(current, 1024))
+        )
     if unknown:
         value = (
             _missing_verdict(j, t)
