@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import edits
-from bot.kb import editor, offload
+from bot import worker as offload
+from bot.kb import editor
 from bot.kb.live import LiveKnowledge
 from bot.kb.loader import DEFAULT_ROOT, collect, load_knowledge
 from bot.replies.responder import Responder

@@ -28,9 +28,12 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.actions import times  # noqa: E402
 from bot.actions.scheduler import Scheduler  # noqa: E402
-from bot.store import Store, tables  # noqa: E402
+from bot.store import (  # noqa: E402
+    Store,
+    tables,
+    times,
+)
 
 UTC = dt.UTC
 

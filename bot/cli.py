@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.kb.issues import KnowledgeBaseInvalid, Severity
-from bot.kb.loader import DEFAULT_ROOT, collect, load_knowledge
-from bot.kb.snapshot import KnowledgeBase
+from bot.boot import load_or_explain
+from bot.kb.issues import Severity
+from bot.kb.loader import DEFAULT_ROOT, collect
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -21,22 +21,6 @@ log = logging.getLogger("qibot")
 
 def _knowledge_root(arg: str | None = None) -> Path:
     return Path(arg or os.environ.get("QIBOT_KNOWLEDGE_PATH") or DEFAULT_ROOT)
-
-
-def load_or_explain(root: Path) -> KnowledgeBase | None:
-    """Load the knowledge base, or print why it is invalid (the bot refuses to start on it)."""
-    try:
-        return load_knowledge(root)
-    except KnowledgeBaseInvalid as exc:
-        errors = [i for i in exc.issues if i.severity is Severity.ERROR]
-        print(
-            f"qibot: the knowledge base at {root} is invalid ({len(errors)} error(s)); not starting.", file=sys.stderr
-        )
-        for issue in errors[:20]:
-            print(f"  {issue}", file=sys.stderr)
-        if len(errors) > 20:
-            print(f"  … and {len(errors) - 20} more; run `qibot kb validate {root}`", file=sys.stderr)
-        return None
 
 
 def _settings_or_explain() -> Settings | None:

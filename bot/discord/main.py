@@ -29,7 +29,7 @@ def point_at(settings: Settings) -> None:
 
 
 async def start(settings: Settings) -> int:
-    from bot.cli import load_or_explain
+    from bot.boot import load_or_explain
     from bot.discord.app import make_bot
 
     kb = load_or_explain(settings.knowledge_path)

@@ -441,7 +441,7 @@ def about_reply(kb: KnowledgeBase, t: Templates) -> Reply:
 
 def map_reply(kb: KnowledgeBase, layer: str, t: Templates) -> Reply:
     """The same categories the ``/map`` image draws, as text (console and CLI)."""
-    from bot.render.tilemap import map_data  # categorising only: Pillow is imported when drawing
+    from bot.replies.maplayers import map_data
     from bot.replies.maptext import map_text
 
     text = map_text(kb, map_data(kb, layer), t)

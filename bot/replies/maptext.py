@@ -1,5 +1,5 @@
 """The words that go with a ``/map`` image: a text summary of the same data and the image's alt text,
-in the reply's language (the PNG itself is drawn in English by bot.render.tilemap)."""
+in the reply's language (the PNG itself is drawn in English by bot.render.tilemap from the same data)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from bot import limits
 from bot.kb.snapshot import KnowledgeBase
-from bot.render.tilemap import ALT_TEXT_LIMIT, HIGHLIGHT, SCORE_CATEGORIES, MapData
 from bot.replies.build import tr
 from bot.replies.fit import clip
+from bot.replies.maplayers import ALT_TEXT_LIMIT, HIGHLIGHT, SCORE_CATEGORIES, MapData
 from bot.replies.templates import Templates
 
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.actions import times
 from bot.kb.schema import ActionPrompt
-from bot.store import tables
+from bot.store import tables, times
 from bot.store.base import StoreConflict, aware, utcnow
 
 log = logging.getLogger(__name__)

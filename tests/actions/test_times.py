@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.actions import times
+from bot.store import times
 
 NY = times.zone("America/New_York")
 MADRID = times.zone("Europe/Madrid")

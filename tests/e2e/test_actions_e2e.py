@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.actions import times
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, times
 from tests.e2e.harness import (
     MOD_ROLE,
     ORGANIZER_ROLE,

@@ -7,9 +7,8 @@ import datetime as dt
 
 import pytest
 
-from bot.actions import times
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
-from bot.store import Store
+from bot.store import Store, times
 
 UTC = dt.UTC
 NY = times.zone("America/New_York")

@@ -13,7 +13,7 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot import limits
-from bot.actions import sandbox, times
+from bot.actions import sandbox
 from bot.actions.clock import OffsetClock, SystemClock
 from bot.actions.render import ActionMessage, render_prompt
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
@@ -25,7 +25,7 @@ from bot.nonce import message_nonce
 from bot.render.discord_embeds import action_message
 from bot.replies.fit import clip
 from bot.replies.templates import TemplateProblem
-from bot.store import StoreConflict
+from bot.store import StoreConflict, times
 from bot.store.actions import Claim
 
 log = logging.getLogger(__name__)

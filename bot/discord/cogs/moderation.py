@@ -12,11 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import edits, limits
+from bot import worker as offload
 from bot.discord.checks import member_has_configured_role
 from bot.discord.locale import reply_locale
 from bot.discord.respond import NO_PINGS, deliver, deliver_text, say_private
 from bot.discord.transformers import Criterion, Jurisdiction
-from bot.kb import editor, offload
+from bot.kb import editor
 from bot.kb.issues import Issue
 from bot.replies.fit import clip
 from bot.store import StoreConflict

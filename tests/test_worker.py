@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.kb import editor, offload
+from bot import worker as offload
+from bot.kb import editor
 from bot.kb.loader import collect, load_knowledge
 from bot.replies import build
 from bot.replies.responder import Responder, templates_for
