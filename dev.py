@@ -2,7 +2,7 @@
 """Set up and run qibot with nothing but Python 3.11+ and pip.
 
     python3 dev.py run    # the bot: offline console without DISCORD_TOKEN, Discord with it
-    python3 dev.py test   # lint, check the import layers, validate the knowledge base and SOURCES.md, run the tests
+    python3 dev.py test   # lint, import layers, types, validate the knowledge base and SOURCES.md, run the tests
 
 Creates ./.venv on first use and reinstalls whenever pyproject.toml changes.
 """
@@ -47,8 +47,8 @@ def main(argv: list[str]) -> int:
     ensure_venv()
     if argv[0] == "run":
         return run(str(BIN / "qibot"), *argv[1:])
-    checks = ([str(BIN / "ruff"), "check", "."], [str(BIN / "lint-imports")], [str(BIN / "qibot"), "kb", "validate"],
-              [str(BIN / "qibot"), "kb", "sources", "--check"])
+    checks = ([str(BIN / "ruff"), "check", "."], [str(BIN / "lint-imports")], [str(BIN / "mypy")],
+              [str(BIN / "qibot"), "kb", "validate"], [str(BIN / "qibot"), "kb", "sources", "--check"])
     for step in checks:
         code = run(*step)
         if code:

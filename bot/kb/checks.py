@@ -11,6 +11,7 @@ from bot.kb.normalize import normalize
 from bot.kb.schema import (
     ActionPrompt,
     Confidence,
+    Criterion,
     Evidence,
     Glossary,
     Jurisdiction,
@@ -24,9 +25,10 @@ from bot.kb.sourcetiers import Tier, better_source, host_of, tier
 from bot.kb.yamlio import LineIndex
 
 EXPECTED_GROUP_SIZES = {"end": 4, "start": 5}
+Loc = tuple[str | int, ...]  # a field's path in a file, e.g. ("current_law", "verdicts", "attorney-fees")
 
 
-def _duplicates(file: str, parsed: LineIndex | None, owners: Iterable[tuple[str, list[str], tuple]]) -> list[Issue]:
+def _duplicates(file: str, parsed: LineIndex | None, owners: Iterable[tuple[str, list[str], Loc]]) -> list[Issue]:
     """Report any lookup key (id or alias) claimed by two entries."""
     seen: dict[str, str] = {}
     found = []
@@ -155,13 +157,13 @@ def check_text_characters(j: Jurisdiction, parsed: LineIndex, file: str) -> list
 def member_facing_texts(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every field of a jurisdiction that members read, with its location."""
     yield ("summary",), j.summary
-    for lang, text in j.i18n.items():
-        if text.summary:
-            yield ("i18n", lang, "summary"), text.summary
-    for cid, v in j.current_law.verdicts.items():
-        yield ("current_law", "verdicts", cid, "reason"), v.reason
-        for lang, text in v.i18n.items():
-            yield ("current_law", "verdicts", cid, "i18n", lang, "reason"), text.reason
+    for lang, local in j.i18n.items():
+        if local.summary:
+            yield ("i18n", lang, "summary"), local.summary
+    for cid, law_verdict in j.current_law.verdicts.items():
+        yield ("current_law", "verdicts", cid, "reason"), law_verdict.reason
+        for lang, translated in law_verdict.i18n.items():
+            yield ("current_law", "verdicts", cid, "i18n", lang, "reason"), translated.reason
     for n, reform in enumerate(j.current_law.reforms):
         if reform.title:
             yield ("current_law", "reforms", n, "title"), reform.title
@@ -170,19 +172,21 @@ def member_facing_texts(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...]
     for n, bill in enumerate(j.bills):
         if bill.title:
             yield ("bills", n, "title"), bill.title
-        for cid, v in bill.verdicts.items():
-            yield ("bills", n, "verdicts", cid, "reason"), v.reason
+        for cid, bill_verdict in bill.verdicts.items():
+            yield ("bills", n, "verdicts", cid, "reason"), bill_verdict.reason
     for n, fact in enumerate(j.facts):
         yield ("facts", n, "text"), fact.text
 
 
-def _issue(file: str, parsed: LineIndex, loc: tuple, message: str, hint: str | None = None,
+def _issue(file: str, parsed: LineIndex, loc: Loc, message: str, hint: str | None = None,
            severity: Severity = Severity.ERROR) -> Issue:
     return Issue(file, message, parsed.line_of(loc), ".".join(map(str, loc)), hint, severity)
 
 
-def _check_criterion_ids(j: Jurisdiction, parsed: LineIndex, file: str, criteria: dict) -> list[Issue]:
-    places = [(("current_law", "verdicts"), j.current_law.verdicts)]
+def _check_criterion_ids(
+    j: Jurisdiction, parsed: LineIndex, file: str, criteria: Mapping[str, Criterion]
+) -> list[Issue]:
+    places: list[tuple[Loc, Mapping[str, Evidence]]] = [(("current_law", "verdicts"), j.current_law.verdicts)]
     places += [(("bills", n, "verdicts"), bill.verdicts) for n, bill in enumerate(j.bills)]
     return [
         _issue(file, parsed, (*base, cid), f"unknown criterion id '{cid}'", f"use one of: {', '.join(criteria)}")
@@ -192,7 +196,9 @@ def _check_criterion_ids(j: Jurisdiction, parsed: LineIndex, file: str, criteria
     ]
 
 
-def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria: dict) -> list[Issue]:
+def _check_law_and_bills(
+    j: Jurisdiction, parsed: LineIndex, file: str, criteria: Mapping[str, Criterion]
+) -> list[Issue]:
     """Current law never rests on a bill that is not law; a passed bill is named in current law."""
     found = []
     reform_names = " ".join(
@@ -210,9 +216,9 @@ def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria
             found.append(_issue(file, parsed, (*loc, "rests_on"),
                                 f"current law rests only on {bill.number}, a {bill.status.value} bill",
                                 "a bill that is not law cannot decide current law: score the law in force"))
-        for n in named:
-            if n not in reform_numbers and n not in not_law:
-                found.append(_issue(file, parsed, (*loc, "rests_on"), f"rests_on names '{n}', which is not "
+        for number in named:
+            if number not in reform_numbers and number not in not_law:
+                found.append(_issue(file, parsed, (*loc, "rests_on"), f"rests_on names '{number}', which is not "
                                     "in current_law.reforms", "add the enacted law to current_law.reforms"))
         if meets and v.source in not_law_texts:
             bill = not_law_texts[v.source]
@@ -228,9 +234,9 @@ def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria
             found.append(_issue(file, parsed, loc, "say which claims this reaches: add `scope: state-law-claims`",
                                 "federal § 1983 claims keep qualified immunity whatever state law says"))
     for n, bill in enumerate(j.bills):
-        loc = ("bills", n)
+        bill_loc: Loc = ("bills", n)
         if bill.status.is_law and bill.number.lower() not in reform_numbers and bill.number.lower() not in reform_names:
-            found.append(_issue(file, parsed, (*loc, "status"),
+            found.append(_issue(file, parsed, (*bill_loc, "status"),
                                 f"{bill.number} is {bill.status.value} but current law does not name it",
                                 "add it to current_law.reforms (number, act or chapter, citation, year)"))
         if bill.status_quote:
@@ -238,7 +244,7 @@ def _check_law_and_bills(j: Jurisdiction, parsed: LineIndex, file: str, criteria
             if (bill.status.is_law and says_not and not says_law) or (
                 not bill.status.is_law and bill.status.value != "study" and says_law and not says_not
             ):
-                found.append(_issue(file, parsed, (*loc, "status"),
+                found.append(_issue(file, parsed, (*bill_loc, "status"),
                                     f"status '{bill.status.value}' disagrees with its source: "
                                     f"“{bill.status_quote[:80]}”", "store the status the source gives"))
     return found
@@ -252,21 +258,21 @@ def source_urls(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("current_law", "reforms", n, "source"), r.source
         if r.text_url:
             yield ("current_law", "reforms", n, "text_url"), r.text_url
-    for cid, v in j.current_law.verdicts.items():
-        if v.source:
-            yield ("current_law", "verdicts", cid, "source"), v.source
+    for cid, law_verdict in j.current_law.verdicts.items():
+        if law_verdict.source:
+            yield ("current_law", "verdicts", cid, "source"), law_verdict.source
     for n, b in enumerate(j.bills):
         yield ("bills", n, "status_source"), b.status_source
         if b.text_url:
             yield ("bills", n, "text_url"), b.text_url
-        for cid, v in b.verdicts.items():
-            if v.source:
-                yield ("bills", n, "verdicts", cid, "source"), v.source
+        for cid, bill_verdict in b.verdicts.items():
+            if bill_verdict.source:
+                yield ("bills", n, "verdicts", cid, "source"), bill_verdict.source
     for n, f in enumerate(j.facts):
         yield ("facts", n, "source"), f.source
 
 
-def check_sources(urls: Iterable[tuple[tuple, str]], parsed: LineIndex | None, file: str) -> list[Issue]:
+def check_sources(urls: Iterable[tuple[Loc, str]], parsed: LineIndex | None, file: str) -> list[Issue]:
     """Rejected hosts (content farms, AI law sites, mirrors) are errors naming a better source; unknown hosts
     are warnings."""
     found = []
@@ -331,7 +337,7 @@ def check_jurisdictions(
 
 def _check_published_score(
     published: PublishedScore, verdicts: Mapping[str, Evidence], parsed: LineIndex, file: str, rubric: Rubric,
-    base: tuple,
+    base: Loc,
 ) -> list[Issue]:
     found = []
     for group in ("end", "start"):

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,8 +56,8 @@ class EditPlan:
     criterion: str
     text_before: str
     text_after: str
-    before: dict | None
-    after: dict | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
     kb: KnowledgeBase
 
     @property
@@ -82,7 +83,7 @@ def _yaml() -> YAML:
     return yaml
 
 
-def plain(entry: Any) -> dict | None:
+def plain(entry: Any) -> dict[str, Any] | None:
     """A verdict entry as plain JSON-able values (dates as ISO strings)."""
     if entry is None:
         return None
@@ -101,12 +102,14 @@ def current_sha(root: Path, jid: str) -> str:
     return file_sha(jurisdiction_path(root, jid).read_text(encoding="utf-8"))
 
 
-def current_entry(root: Path, jid: str, cid: str) -> dict | None:
+def current_entry(root: Path, jid: str, cid: str) -> dict[str, Any] | None:
     doc = _yaml().load(jurisdiction_path(root, jid).read_text(encoding="utf-8"))
     return plain(((doc.get("current_law") or {}).get("verdicts") or {}).get(cid))
 
 
-def _plan(root: Path, jid: str, cid: str, expected_sha: str | None, change) -> EditPlan:
+def _plan(
+    root: Path, jid: str, cid: str, expected_sha: str | None, change: Callable[[CommentedMap], None]
+) -> EditPlan:
     path = jurisdiction_path(root, jid)
     text = path.read_text(encoding="utf-8")
     if expected_sha and not file_sha(text).startswith(expected_sha):
@@ -170,7 +173,9 @@ def plan_edit(
     return _plan(root, jid, cid, expected_sha, change)
 
 
-def plan_restore(root: Path, jid: str, cid: str, restore: dict | None, *, expect: dict | None) -> EditPlan:
+def plan_restore(
+    root: Path, jid: str, cid: str, restore: dict[str, Any] | None, *, expect: dict[str, Any] | None
+) -> EditPlan:
     """Put a verdict entry back as it was (``restore``; None removes it), if it still equals ``expect``."""
 
     from ruamel.yaml.comments import CommentedMap

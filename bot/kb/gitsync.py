@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 COMMITTER = ("qibot", "qibot@users.noreply.invalid")
@@ -109,8 +110,8 @@ class GitSync:
         return True
 
 
-def commit_message(change_id: int, jurisdiction: str, criterion: str, before: dict | None, after: dict | None,
-                   action: str) -> str:  # fmt: skip
+def commit_message(change_id: int, jurisdiction: str, criterion: str, before: dict[str, Any] | None,
+                   after: dict[str, Any] | None, action: str) -> str:  # fmt: skip
     """ "kb: change #12 ca attorney-fees: no -> partial" plus the source, for reviewers reading git log."""
     old = (before or {}).get("verdict", "none")
     new = (after or {}).get("verdict", "none")

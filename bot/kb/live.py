@@ -25,7 +25,7 @@ class ReloadResult:
     errors: list[Issue] = field(default_factory=list)
 
 
-def fingerprint(root: Path) -> tuple:
+def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Cheap change detector for the watcher: names, sizes and mtimes of every YAML file."""
     return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*.yaml") if p.is_file()))
 

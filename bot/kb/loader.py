@@ -133,8 +133,10 @@ def _read(path: Path, root: Path) -> tuple[str, str | None, list[Issue]]:
         return rel, data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
         return rel, None, [Issue(rel, f"is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8")]
-    except (OSError, RuntimeError) as exc:
+    except OSError as exc:
         return rel, None, [Issue(file=rel, message=f"cannot read the file: {exc.strerror or exc}")]
+    except RuntimeError as exc:  # a symlink loop
+        return rel, None, [Issue(file=rel, message=f"cannot read the file: {exc}")]
 
 
 def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[KnowledgeBase | None, list[Issue]]:
@@ -152,6 +154,8 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
     file_digests: dict[str, str] = {}
 
     def load_one(model: type[Model], path: Path) -> tuple[Model | None, LineIndex | None, str]:
+        read_issues: list[Issue]
+        text: str | None
         if path.resolve() in overrides:
             rel, text, read_issues = _rel(path, root), overrides[path.resolve()], []
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -65,7 +65,7 @@ class Index:
         suggestions = [eid for eid, score in self._rank(key, fuzz.WRatio) if score >= SUGGEST_SCORE]
         return Resolution(query, None, tuple(self.entries[eid] for eid in suggestions[:SUGGESTIONS]))
 
-    def _rank(self, key: str, scorer) -> list[tuple[str, float]]:
+    def _rank(self, key: str, scorer: Callable[..., float]) -> list[tuple[str, float]]:
         """Best score per entry id, highest first."""
         best: dict[str, float] = {}
         for match, score, _ in process.extract(key, self._keys, scorer=scorer, limit=40):

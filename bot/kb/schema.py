@@ -35,18 +35,19 @@ def _not_in_future(value: dt.date) -> dt.date:
     return value
 
 
-def _text(max_length: int) -> type[str]:
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
+def _text(max_length: int) -> StringConstraints:
+    """Non-empty, stripped text of at most ``max_length`` characters (used as ``Annotated[str, _text(n)]``)."""
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.URL), AfterValidator(_check_url)]
 Slug = Annotated[str, StringConstraints(pattern=_ID, max_length=40)]
 VerifiedOn = Annotated[dt.date, AfterValidator(_not_in_future)]
-Name = _text(limits.NAME)
-Reason = _text(limits.REASON)
-Quote = _text(limits.QUOTE)
-Summary = _text(limits.SUMMARY)
-FactText = _text(limits.FACT_TEXT)
+Name = Annotated[str, _text(limits.NAME)]
+Reason = Annotated[str, _text(limits.REASON)]
+Quote = Annotated[str, _text(limits.QUOTE)]
+Summary = Annotated[str, _text(limits.SUMMARY)]
+FactText = Annotated[str, _text(limits.FACT_TEXT)]
 Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
@@ -171,8 +172,8 @@ class SourceRef(Strict):
     verified_on: VerifiedOn | None = None
 
 
-ModeratorNote = _text(limits.MODERATOR_NOTE)
-Title = _text(limits.TITLE)
+ModeratorNote = Annotated[str, _text(limits.MODERATOR_NOTE)]
+Title = Annotated[str, _text(limits.TITLE)]
 
 
 class Evidence(Strict):

@@ -49,9 +49,10 @@ def sources_markdown(kb: KnowledgeBase) -> str:
                 uses[bill.text_url].append(f"text of bill {bill.number}")
             if bill.endqi_score:
                 uses[bill.endqi_score.source].append(f"published score of bill {bill.number}")
-            for cid, v in bill.verdicts.items():
-                if v.source:
-                    uses[v.source].append(f"bill {bill.number}, {cid}: {v.verdict.value} ({v.verified_on})")
+            for cid, bill_verdict in bill.verdicts.items():
+                if bill_verdict.source:
+                    what = f"bill {bill.number}, {cid}: {bill_verdict.verdict.value} ({bill_verdict.verified_on})"
+                    uses[bill_verdict.source].append(what)
         for fact in j.facts:
             uses[fact.source].append(f"{fact.topic.value} fact ({fact.verified_on})")
         known = known_count(j)

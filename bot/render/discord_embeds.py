@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, Protocol
+
 import discord
 
 from bot import limits
+from bot.kb.schema import ActionLink
 from bot.replies.fit import neutralize_mentions
 from bot.replies.model import Reply, Tone
+
+
+class ActionMessage(Protocol):
+    """What a call to action carries (bot.actions.render.ActionMessage; named here so render stays below it)."""
+
+    prompt_id: str
+    title: str
+    text: str
+    links: tuple[ActionLink, ...]
+    event_unix: int | None
+    event_label: str | None
 
 COLOURS = {
     Tone.NEUTRAL: discord.Colour(0x4E79A7),
@@ -36,7 +51,7 @@ def page_embed(reply: Reply, index: int = 0) -> discord.Embed:
     return embed
 
 
-def link_buttons(reply: Reply, room: int) -> list[discord.ui.Button]:
+def link_buttons(reply: Reply, room: int) -> list[discord.ui.Button[discord.ui.View]]:
     """Link buttons for the reply's sources, at most ``room`` of them."""
     return [
         discord.ui.Button(style=discord.ButtonStyle.link, label=link.label[: limits.BUTTON_LABEL], url=link.url)
@@ -44,7 +59,7 @@ def link_buttons(reply: Reply, room: int) -> list[discord.ui.Button]:
     ]
 
 
-def action_embed(msg, *, late_for: int | None = None) -> discord.Embed:
+def action_embed(msg: ActionMessage, *, late_for: int | None = None) -> discord.Embed:
     """A call to action as an embed: the text, then the event time as a Discord timestamp (local to each reader)."""
     lines = [neutralize_mentions(msg.text)]
     if msg.event_unix:
@@ -59,7 +74,7 @@ def action_embed(msg, *, late_for: int | None = None) -> discord.Embed:
     return embed
 
 
-def link_view(links) -> discord.ui.View | None:
+def link_view(links: Iterable[ActionLink]) -> discord.ui.View | None:
     """Up to five link buttons on one row (no interactions, nothing kept in memory)."""
     if not links:
         return None
@@ -72,9 +87,9 @@ def link_view(links) -> discord.ui.View | None:
     return view
 
 
-def action_message(msg, *, late_for: int | None = None) -> dict:
+def action_message(msg: ActionMessage, *, late_for: int | None = None) -> dict[str, Any]:
     """Keyword arguments for sending a call to action: its embed and, when it has links, the link buttons."""
-    kwargs: dict = {"embed": action_embed(msg, late_for=late_for)}
+    kwargs: dict[str, Any] = {"embed": action_embed(msg, late_for=late_for)}
     view = link_view(msg.links)
     if view is not None:
         kwargs["view"] = view

@@ -88,13 +88,15 @@ def text_colour(fill: str) -> str:
 
 
 @cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont  # Pillow loads on the first render, not at start-up
 
     return ImageFont.load_default(size=size)
 
 
-def _fit_font(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> ImageFont.FreeTypeFont:
+def _fit_font(
+    draw: ImageDraw.ImageDraw, text: str, size: int, width: int
+) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     while size > 10 and draw.textlength(text, font=_font(size)) > width:
         size -= 1
     return _font(size)

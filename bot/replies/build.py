@@ -34,7 +34,7 @@ VERDICT_ORDER = (Verdict.YES, Verdict.PARTIAL, Verdict.NO, Verdict.UNKNOWN)
 def tr(obj: object, field: str, t: Templates) -> str:
     """A field in the reply's language where a moderator supplied a translation, else the original."""
     local = getattr(obj, "i18n", {}).get(t.locale)
-    return getattr(local, field, None) or getattr(obj, field)
+    return str(getattr(local, field, None) or getattr(obj, field))
 
 
 def _fmt_points(value: float) -> str:
@@ -127,7 +127,9 @@ def _restates(reason: str, quote: str | None) -> bool:
     """True when a reason only repeats its quote (then the quote alone is shown)."""
     if not quote:
         return False
-    words = lambda text: set(re.findall(r"[a-z0-9]+", text.lower()))  # noqa: E731
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z0-9]+", text.lower()))
+
     reason_words = words(reason)
     return bool(reason_words) and len(reason_words - words(quote)) <= max(2, len(reason_words) // 8)
 
@@ -202,7 +204,7 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
 
     unknown = [c for c in kb.rubric.criteria if verdict_of(j, c.id) is Verdict.UNKNOWN]
     known = [(c, j.current_law.verdicts[c.id]) for c in kb.rubric.criteria if c not in unknown]
-    fields = []
+    fields: list[Field] = []
     if known:
         current = []
         for c, v in known:

@@ -58,8 +58,8 @@ def map_text(kb: KnowledgeBase, data: MapData, t: Templates) -> MapText:
     else:
         criterion = kb.criteria[data.criterion_id or ""]
         label = tr(criterion, "label", t)
-        group = t.render(f"words.group.{criterion.group}")
-        title = t.render("map.criterion_title", label=label, group=group, scorer=scorer)
+        group_word = t.render(f"words.group.{criterion.group}")
+        title = t.render("map.criterion_title", label=label, group=group_word, scorer=scorer)
         intro = t.render("map.alt_criterion", label=label)
         note = t.render("map.note_criterion")
 

@@ -43,7 +43,7 @@ class Responder:
 
     def __init__(self, knowledge: Callable[[], KnowledgeBase]) -> None:
         self._knowledge = knowledge
-        self._cache: OrderedDict[tuple, Reply] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
 
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
@@ -168,7 +168,8 @@ class Responder:
             return self.compare(parts, locale)
         if not rest:
             return self.usage(locale)
-        return getattr(self, command)(rest.strip("\"'"), locale)
+        answer: Callable[[str, str], Reply] = getattr(self, command)
+        return answer(rest.strip("\"'"), locale)
 
 
 def _split(text: str) -> list[str]:

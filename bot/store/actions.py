@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.kb.schema import ActionPrompt
 from bot.store import tables, times
@@ -55,12 +60,18 @@ class Subscription:
     created_by: int
 
 
-def _schedule(row) -> Schedule:
+def _schedule(row: RowMapping) -> Schedule:
     return Schedule(**{k: aware(row[k]) if k == "next_run_at" else row[k] for k in Schedule.__dataclass_fields__})
 
 
 class ActionStore:
     """Prompts, schedules and subscriptions (needs ``_begin`` and ``dialect`` from Store)."""
+
+    if TYPE_CHECKING:  # provided by Store
+        @property
+        def dialect(self) -> str: ...
+
+    _begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
     # ----------------------------------------------------------------- organizer-made prompts
 
@@ -128,7 +139,7 @@ class ActionStore:
                     created_at=utcnow(),
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     async def schedules(
         self, guild_id: int | None = None, statuses: tuple[str, ...] = ("active", "paused")
@@ -151,7 +162,7 @@ class ActionStore:
             result = await conn.execute(query.values(status=status, status_note=note))
             return result.rowcount == 1
 
-    def _insert_ignoring_duplicates(self, table: sa.Table):
+    def _insert_ignoring_duplicates(self, table: sa.Table) -> Any:
         """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         return dialect.insert(table).on_conflict_do_nothing()
@@ -178,6 +189,7 @@ class ActionStore:
                 return []
             runs, advances = [], []
             for sched in rows:
+                assert sched.next_run_at is not None  # the query selects due schedules only
                 tz = times.zone(sched.timezone)
                 first = dt.datetime.fromisoformat(sched.local_time)
                 run_at = times.latest_at_or_before(first, tz, sched.repeat, now) or sched.next_run_at
@@ -287,7 +299,7 @@ class ActionStore:
                 .where(r.c.schedule_id == schedule_id)
                 .order_by(r.c.run_at)
             )
-            return [(aware(a), b, c) for a, b, c in rows]
+            return [(aware(a), str(b), c) for a, b, c in rows]
 
     # ----------------------------------------------------------------- subscriptions
 

@@ -16,8 +16,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -61,8 +63,8 @@ class Change:
     jurisdiction: str
     criterion: str
     action: str
-    before: dict | None
-    after: dict | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
     file_sha_before: str
     file_sha_after: str
     reverts_id: int | None
@@ -114,7 +116,7 @@ class Store(ActionStore):
 
     @classmethod
     def _engine(cls, url: str) -> AsyncEngine:
-        kwargs: dict = {"pool_pre_ping": True}
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 10}
         else:
@@ -214,7 +216,7 @@ class Store(ActionStore):
                     kb_version=kb_version,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     async def reports(self, status: str | None = "open", limit: int = 50) -> list[Report]:
         """Reports, oldest first."""
@@ -253,8 +255,8 @@ class Store(ActionStore):
         jurisdiction: str,
         criterion: str,
         action: str,
-        before: dict | None,
-        after: dict | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
         file_sha_before: str,
         file_sha_after: str,
         reverts_id: int | None = None,
@@ -275,7 +277,7 @@ class Store(ActionStore):
                 reverts_id=reverts_id,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     async def change_with_sha(self, jurisdiction: str, file_sha_after: str) -> bool:
         """True when the history holds a change that left ``jurisdiction``'s file with this content."""
@@ -336,13 +338,13 @@ class Store(ActionStore):
             ).scalar()
 
 
-def _report(row) -> Report:
+def _report(row: RowMapping) -> Report:
     return Report(
         **{k: aware(v) if k == "created_at" else v for k, v in row.items() if k in Report.__dataclass_fields__}
     )
 
 
-def _change(row) -> Change:
+def _change(row: RowMapping) -> Change:
     return Change(
         id=row["id"],
         created_at=aware(row["created_at"]),

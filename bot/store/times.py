@@ -86,7 +86,7 @@ def upcoming(
     first_local: dt.datetime, tz: ZoneInfo, repeat: str, now: dt.datetime, count: int = 3
 ) -> list[dt.datetime]:
     """The next ``count`` runs after ``now`` (fewer for a one-off)."""
-    runs = []
+    runs: list[dt.datetime] = []
     after = now
     while len(runs) < count:
         run = next_after(first_local, tz, repeat, after)
