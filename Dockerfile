@@ -6,7 +6,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN /opt/venv/bin/pip install .
+RUN /opt/venv/bin/pip install ".[postgres]"
 
 # Runtime stage: the venv plus the reviewed content, run as an unprivileged user.
 FROM python:3.11-slim AS runtime
