@@ -134,3 +134,12 @@ async def running_bot(fake: FakeDiscord, env: dict[str, str]) -> AsyncIterator[B
         yield process
     finally:
         await process.stop()
+
+
+async def answer(handle) -> dict:
+    """The message an interaction was answered with: the callback's data, or the follow-up after a defer
+    (commands that render a prompt defer when the render worker is slow to answer)."""
+    callback = await handle.wait_response()
+    if callback.type == 5:
+        return await handle.wait_followup(10)
+    return callback.data

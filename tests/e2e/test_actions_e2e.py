@@ -21,6 +21,7 @@ from tests.e2e.harness import (
     ROOT,
     TOKEN,
     BotProcess,
+    answer,
     bot_env,
     buttons_of,
     embed_of,
@@ -98,21 +99,21 @@ async def test_preview_is_private_and_exact(fake: FakeDiscord, bot: BotProcess) 
     handle = await fake.inject_command(
         "action preview", {"prompt": "contact-legislator", "jurisdiction": "CT"}, roles=[ORGANIZER_ROLE]
     )
-    callback = await handle.wait_response()
-    assert callback.data["flags"] & EPHEMERAL
-    embed = embed_of(callback.data)
+    data = await answer(handle)
+    assert data["flags"] & EPHEMERAL
+    embed = embed_of(data)
     assert embed["title"] == "Contact your state legislators about qualified immunity"
     assert embed["description"].startswith("Connecticut: current law scores End 2/4")
     assert "(law in force: Public Act 20-1 (2020)" in embed["description"]
-    assert [b["url"] for b in buttons_of(callback.data)] == ["https://openstates.org/find_your_legislator/"]
+    assert [b["url"] for b in buttons_of(data)] == ["https://openstates.org/find_your_legislator/"]
 
 
 async def test_post_now_never_pings(fake: FakeDiscord, bot: BotProcess) -> None:
     handle = await fake.inject_command(
         "action post", {"prompt": "read-the-law", "channel": ACTIONS, "jurisdiction": "co"}, roles=[ORGANIZER_ROLE]
     )
-    reply = await handle.wait_response()
-    assert reply.data["content"].startswith(f"Posted in <#{ACTIONS}>")
+    reply = await answer(handle)
+    assert reply["content"].startswith(f"Posted in <#{ACTIONS}>")
     posted = (await _messages(fake, ACTIONS, 1))[-1]
     assert posted["embeds"][0]["title"] == "Read the law behind the score"
     request = fake.requests_to("POST", f"/channels/{ACTIONS}/messages")[-1].json
@@ -127,8 +128,8 @@ async def test_a_post_retried_after_a_502_appears_once(fake: FakeDiscord, bot: B
     handle = await fake.inject_command(
         "action post", {"prompt": "read-the-law", "channel": ACTIONS, "jurisdiction": "nm"}, roles=[ORGANIZER_ROLE]
     )
-    reply = await handle.wait_response(5)
-    assert reply.data["content"].startswith(f"Posted in <#{ACTIONS}>")
+    reply = await answer(handle)
+    assert reply["content"].startswith(f"Posted in <#{ACTIONS}>")
     assert len(fake.channel_messages[ACTIONS]) == before + 1, "posted exactly once"
     attempts = fake.requests_to("POST", f"/channels/{ACTIONS}/messages")[-2:]
     assert [r.status for r in attempts] == [502, 200]
@@ -137,12 +138,12 @@ async def test_a_post_retried_after_a_502_appears_once(fake: FakeDiscord, bot: B
 
 
 async def test_ping_only_the_role_the_server_allows(fake: FakeDiscord, bot: BotProcess) -> None:
-    refused = await (
+    refused = await answer(
         await fake.inject_command(
             "action post", {"prompt": "read-the-law", "channel": ACTIONS, "ping": True}, roles=[ORGANIZER_ROLE]
         )
-    ).wait_response()
-    assert "allows no role" in refused.data["content"]
+    )
+    assert "allows no role" in refused["content"]
     not_mod = await (
         await fake.inject_command("action allow-ping", {"role": ORGANIZER_ROLE}, roles=[ORGANIZER_ROLE])
     ).wait_response()
@@ -151,11 +152,11 @@ async def test_ping_only_the_role_the_server_allows(fake: FakeDiscord, bot: BotP
         await fake.inject_command("action allow-ping", {"role": ORGANIZER_ROLE}, roles=[MOD_ROLE])
     ).wait_response()
     assert allowed.data["content"] == f"Calls to action may ping <@&{ORGANIZER_ROLE}>."
-    await (
+    await answer(
         await fake.inject_command(
             "action post", {"prompt": "read-the-law", "channel": ACTIONS, "ping": True}, roles=[ORGANIZER_ROLE]
         )
-    ).wait_response()
+    )
     request = fake.requests_to("POST", f"/channels/{ACTIONS}/messages")[-1].json
     assert request["content"] == f"<@&{ORGANIZER_ROLE}>"
     assert request["allowed_mentions"] == {"parse": [], "roles": [str(ORGANIZER_ROLE)]} or request[
@@ -269,19 +270,19 @@ async def test_create_preview_and_delete_a_server_prompt(fake: FakeDiscord, bot:
         },
         roles=[ORGANIZER_ROLE],
     )
-    saved = await good.wait_response()
-    assert saved.data["content"] == "Saved “hearing”. Preview it with `/action preview hearing`."
+    saved = await answer(good)
+    assert saved["content"] == "Saved “hearing”. Preview it with `/action preview hearing`."
     complete = await (
         await fake.inject_autocomplete("action preview", {"prompt": "hear"}, roles=[ORGANIZER_ROLE])
     ).wait_response()
     assert {"name": "hearing", "value": "hearing"} in complete.data["choices"]
-    preview = await (
+    preview = await answer(
         await fake.inject_command("action preview", {"prompt": "hearing", "jurisdiction": "VT"}, roles=[ORGANIZER_ROLE])
-    ).wait_response()
-    embed = embed_of(preview.data)
+    )
+    embed = embed_of(preview)
     assert embed["description"].startswith("Vermont: the committee hears public comment.")
     assert "<t:1898636400:F>" in embed["description"]
-    assert [b["label"] for b in buttons_of(preview.data)] == ["Read the bill", "Sign up"]
+    assert [b["label"] for b in buttons_of(preview)] == ["Read the bill", "Sign up"]
     deleted = await (
         await fake.inject_command("action delete", {"prompt": "hearing"}, roles=[ORGANIZER_ROLE])
     ).wait_response()
@@ -313,8 +314,7 @@ async def test_schedule_echoes_three_runs_and_posts_on_time(
         },
         roles=[ORGANIZER_ROLE],
     )
-    reply = await handle.wait_response()
-    text = reply.data["content"]
+    text = (await answer(handle))["content"]
     assert text.startswith("Scheduled #")
     assert text.count("<t:") == 3
     schedule_id = int(text.split("#")[1].split(":")[0])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Literal
+from collections.abc import Awaitable
+from typing import Literal, TypeVar
 
 import discord
 from discord import app_commands
@@ -29,6 +30,7 @@ from bot.store import StoreConflict, times
 from bot.store.actions import Claim
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 COMMON_ZONES = [
     "America/New_York",
     "America/Chicago",
@@ -127,9 +129,18 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         prompt = await self.find_prompt(guild_id, name)
         return await asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), jurisdiction)  # type: ignore[attr-defined]
 
+    async def _in_time(self, interaction: discord.Interaction, work: Awaitable[T]) -> T:
+        """Await ``work``; if it takes longer than the defer threshold (a render worker starting on a busy
+        host), defer first so Discord's 3-second deadline is never missed. Replies then go as follow-ups."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
+        if not done and not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        return await task
+
     async def _rendered_or_say(self, interaction, prompt: str, jurisdiction: str | None) -> ActionMessage | None:
         try:
-            return await self.render(interaction.guild_id, prompt, jurisdiction)
+            return await self._in_time(interaction, self.render(interaction.guild_id, prompt, jurisdiction))
         except PromptNotFound:
             await say_private(
                 interaction, f"There is no prompt named “{clip(prompt, 40)}”. See `/action list`.", "not-found"
@@ -339,7 +350,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         }
         try:
             prompt = ActionPrompt.model_validate(data)
-            await asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), None)  # type: ignore[attr-defined]
+            await self._in_time(interaction, asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), None))  # type: ignore[attr-defined]
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"])
