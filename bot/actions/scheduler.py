@@ -134,13 +134,11 @@ class Scheduler:
             await self.store.finish_runs(list(results))
             handled += len(claims)
 
-    async def run_forever(self, every: float) -> None:
-        """Tick every ``every`` seconds; a database that is down is logged and retried next tick."""
-        while True:
-            try:
-                await self.tick()
-            except StoreUnavailable as exc:
-                log.warning("scheduler: database unavailable (%s); retrying", exc)
-            except Exception:
-                log.exception("scheduler: tick failed")
-            await asyncio.sleep(every)
+    async def tick_safely(self) -> None:
+        """One tick for a timer loop (``discord.ext.tasks`` in the cog): failures are logged, never raised."""
+        try:
+            await self.tick()
+        except StoreUnavailable as exc:
+            log.warning("scheduler: database unavailable (%s); retrying", exc)
+        except Exception:
+            log.exception("scheduler: tick failed")

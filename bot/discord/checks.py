@@ -21,8 +21,3 @@ def member_has_configured_role(interaction: discord.Interaction, kind: str) -> b
     if not held.intersection(allowed):
         raise app_commands.MissingAnyRole(list(allowed))
     return True
-
-
-def moderator_only():
-    """Decorator: the configured moderator roles only."""
-    return app_commands.check(lambda interaction: member_has_configured_role(interaction, "moderator"))

@@ -12,7 +12,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 
-from bot.kb.lookup import Entry
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies import build
 from bot.replies.model import Reply
@@ -141,11 +140,6 @@ class Responder:
                 return build.not_found_reply(query, "criterion", found.suggestions, t)
             layer = f"criterion:{found.id}"
         return build.map_reply(kb, layer, t)
-
-    def complete(self, what: str, text: str, limit: int = 25) -> list[Entry]:
-        """Autocomplete for "jurisdiction", "criterion" or "term"."""
-        index = self.kb.index(what)
-        return index.complete(text, limit)
 
     def ask(self, line: str, locale: str = DEFAULT_LOCALE) -> Reply:
         """Answer a typed line such as ``/state CT`` or ``/compare CO, NM`` (console and CLI)."""

@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 from pydantic import ValidationError
 
 from bot import limits
@@ -96,7 +96,6 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             self.tell_organizer,  # type: ignore[attr-defined]
             grace=dt.timedelta(minutes=settings.schedule_grace_minutes),
         )
-        self._task: asyncio.Task | None = None
         self._prompt_names: dict[int, list[str]] = {}
         super().__init__()
 
@@ -104,12 +103,17 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         asyncio.get_running_loop().run_in_executor(None, sandbox.worker.warm)  # start the render worker early
         every = self.bot.settings.scheduler_seconds  # type: ignore[attr-defined]
         if every and self.bot.store is not None:  # type: ignore[attr-defined]
-            self._task = asyncio.create_task(self.scheduler.run_forever(every), name="scheduler")
+            self.tick.change_interval(seconds=every)
+            self.tick.start()
 
     async def cog_unload(self) -> None:
-        if self._task:
-            self._task.cancel()
+        self.tick.cancel()
         sandbox.worker.close()
+
+    @tasks.loop(seconds=15)
+    async def tick(self) -> None:
+        """Post due runs; a database that is down is logged and tried again next tick."""
+        await self.scheduler.tick_safely()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return member_has_configured_role(interaction, "organizer")

@@ -9,7 +9,7 @@ from typing import Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot import edits, limits
 from bot import worker as offload
@@ -92,31 +92,35 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
-        self._watcher: asyncio.Task | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
         asyncio.get_running_loop().run_in_executor(None, offload.warm)  # start the worker process early
         seconds = self.bot.settings.watch_seconds  # type: ignore[attr-defined]
         if seconds:
-            self._watcher = asyncio.create_task(self._watch(seconds), name="kb-watcher")
+            self.watch.change_interval(seconds=seconds)
+            self.watch.start()
 
     async def cog_unload(self) -> None:
-        if self._watcher:
-            self._watcher.cancel()
+        self.watch.cancel()
         offload.shutdown()
 
-    async def _watch(self, seconds: float) -> None:
+    @tasks.loop(seconds=60)
+    async def watch(self) -> None:
         """Poll the files; reload when they change. An invalid change keeps the old data and is logged."""
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                if await asyncio.to_thread(self.live.changed_on_disk):
-                    result = self.live.apply(await offload.reload(self.live.root, self.live()))
-                    if result.errors:
-                        log.warning("watcher: kept version %s; %s", result.version, result.errors[0])
-            except Exception:
-                log.exception("watcher: reload failed")
+        if await asyncio.to_thread(self.live.changed_on_disk):
+            result = self.live.apply(await offload.reload(self.live.root, self.live()))
+            if result.errors:
+                log.warning("watcher: kept version %s; %s", result.version, result.errors[0])
+
+    @watch.before_loop
+    async def _first_watch_after_one_interval(self) -> None:
+        await asyncio.sleep(self.bot.settings.watch_seconds)  # type: ignore[attr-defined]
+
+    @watch.error
+    async def _watch_failed(self, error: BaseException) -> None:
+        log.error("watcher: reload failed: %s", error)
+        self.watch.restart()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return member_has_configured_role(interaction, "moderator")
