@@ -1,6 +1,6 @@
 """Write the README's example map: the /map PNG for the current knowledge base, plus its alt text.
 
-Run: .venv/bin/python bench/make_map_image.py [--criterion attorney-fees] [--out docs/map.png]
+Run: .venv/bin/python bench/make_map_image.py [--layer legislation | --criterion attorney-fees] [--out docs/map.png]
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--criterion", default=None, help="colour by this criterion id instead of the total score")
+    parser.add_argument("--layer", default="current-law", choices=["current-law", "legislation"])
+    parser.add_argument("--criterion", default=None, help="colour current law by this criterion's verdict")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "map.png")
     args = parser.parse_args(argv)
     kb = load_knowledge()
     if args.criterion is not None and args.criterion not in kb.criteria:
         parser.error(f"unknown criterion {args.criterion!r}; one of: {', '.join(kb.criteria)}")
-    png, data = render_map(kb, args.criterion)
+    png, data = render_map(kb, f"criterion:{args.criterion}" if args.criterion else args.layer)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(png)
     print(f"wrote {args.out} ({len(png)} bytes, knowledge base version {kb.version})")

@@ -143,16 +143,18 @@ def render_png(data: MapData) -> bytes:
     draw.text((lx0 + 12, ly0 + 10), data.legend_title, fill=INK, font=_font(18))
     note_font = _fit_font(draw, data.legend_note, 14, lx1 - lx0 - 24)
     draw.text((lx0 + 12, ly1 - 10), data.legend_note, fill=INK, font=note_font, anchor="ls")
-    per_col = 3
+    per_col = max(3, -(-len(data.legend) // 2))  # two columns, always inside the box
+    step = 32 if per_col <= 3 else 25
+    swatch = 24 if per_col <= 3 else 20
     col_w = (lx1 - lx0 - 24) // 2
     for i, entry in enumerate(data.legend):
         x = lx0 + 12 + (i // per_col) * col_w
-        y = ly0 + 38 + (i % per_col) * 32
-        draw.rectangle((x, y, x + 24, y + 24), fill=PALETTE[entry.key], outline="#555555")
+        y = ly0 + (38 if per_col <= 3 else 34) + (i % per_col) * step
+        draw.rectangle((x, y, x + swatch, y + swatch), fill=PALETTE[entry.key], outline="#555555")
         if entry.key in HATCHED:
-            _hatch(draw, (x, y, x + 24, y + 24), step=7)
-        name_font = _fit_font(draw, entry.name, 17, col_w - 40)
-        draw.text((x + 32, y + 12), entry.name, fill=INK, font=name_font, anchor="lm")
+            _hatch(draw, (x, y, x + swatch, y + swatch), step=7)
+        name_font = _fit_font(draw, entry.name, 17 if per_col <= 3 else 15, col_w - swatch - 14)
+        draw.text((x + swatch + 8, y + swatch // 2), entry.name, fill=INK, font=name_font, anchor="lm")
 
     draw.rectangle(_CITY_BOX, outline="#888888", width=1)
     draw.text(

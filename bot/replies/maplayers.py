@@ -42,7 +42,7 @@ SCORE_CATEGORIES: dict[str, tuple[str, str]] = {
     "s2": ("2.5-4", "#21918C"),
     "s3": ("4.5-6", "#5EC962"),
     "s4": ("6.5-9", "#FDE725"),
-    "partly": ("Partly known (under half verified)", "#E4E4E4"),
+    "partly": ("Partly known (hatched)", "#E4E4E4"),
     "none": ("Not yet verified (n/v)", GREY),
 }
 VERDICT_CATEGORIES: dict[str, tuple[str, str]] = {
@@ -52,11 +52,11 @@ VERDICT_CATEGORIES: dict[str, tuple[str, str]] = {
     "unknown": ("Not yet verified", GREY),
 }
 LEGISLATION_CATEGORIES: dict[str, tuple[str, str]] = {
-    "passed": ("QI law enacted (ends, limits or codifies)", "#0072B2"),
+    "passed": ("QI law enacted", "#0072B2"),
     "pending": ("Bill pending", "#E69F00"),
     "study": ("Study only", "#56B4E9"),
     "failed": ("Bills failed", "#CC79A7"),
-    "unverified": ("Bill, outcome not verified", "#E4E4E4"),
+    "unverified": ("Outcome not verified", "#E4E4E4"),
     "nobill": ("No bill recorded", GREY),
 }
 PALETTE: dict[str, str] = {
@@ -215,7 +215,7 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
         title = "Qualified immunity: legislation"
         subtitle = "Where bills to change qualified immunity stand. A failed or pending bill is not law."
         intro = f"Tile map of {place}: where qualified immunity legislation stands (passed, pending, failed)."
-        legend_title, note = "Legislation", "Passed = a law on qualified immunity was enacted; see /state"
+        legend_title, note = "Legislation", "Passed = a QI law was enacted: it may end, limit or codify QI (/state)"
     else:
         criterion = kb.criteria.get(criterion_id or "")
         if criterion is None:
