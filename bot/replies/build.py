@@ -14,6 +14,7 @@ from bot.kb.schema import (
     Evidence,
     FactTopic,
     Jurisdiction,
+    LawEffect,
     LawVerdict,
     Reform,
     ReviewStatus,
@@ -150,7 +151,7 @@ def reform_text(r: Reform, t: Templates) -> str:
         act=r.act,
         citation=r.citation,
         year=r.year,
-        effect=t.render(f"words.effect.{r.effect.value}"),
+        effect=None if r.effect is LawEffect.OTHER else t.render(f"words.effect.{r.effect.value}"),
     )
 
 
