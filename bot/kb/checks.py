@@ -117,8 +117,13 @@ def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, LineInde
 
 
 PROCESS_WORDING = re.compile(
-    r"\b(?:cut off|stored (?:copy|page|text)|truncated|our copy|contradicts itself|search results?|"
-    r"could not (?:be )?read|was not readable)\b",
+    r"\b(?:cut off|stored (?:\w+ )?(?:copy|page|text|sentence|version)|truncated|our copy|contradicts itself|"
+    r"search results?|could not (?:be )?(?:read|confirmed?)|we could not|was not readable|(?:allowed|citable) sources?|"
+    r"(?:in )?the sources read|no (?:\w+ ){0,2}(?:statute|law|bill|rule|record)s? (?:was |were )?(?:found|confirmed)|"
+    r"(?:enactment|nothing) found|(?:excerpt|page|reports?|versions?) read|not (?:found|read|seen)(?! liable)|"
+    r"(?:was|were) not (?:shown|confirmed)|only\b[^.;]{0,80} were shown|we (?:found|have|read|searched)|"
+    r"no\b(?:[^.;]|\.(?=\S| [a-z])){0,200}? (?:was|were) (?:found|confirmed)\.|"
+    r"(?:statute )?mirror|AI-written|(?:not verified|not confirmed) on (?:an|the) official host)(?!\w)",
     re.IGNORECASE,
 )
 _SAYS_LAW = re.compile(r"\b(?:passed|signed|enacted|chaptered|became law|approved by (?:the )?governor)\b", re.I)
@@ -165,11 +170,14 @@ def member_facing_texts(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...]
         for lang, translated in law_verdict.i18n.items():
             yield ("current_law", "verdicts", cid, "i18n", lang, "reason"), translated.reason
     for n, reform in enumerate(j.current_law.reforms):
-        if reform.title:
-            yield ("current_law", "reforms", n, "title"), reform.title
+        yield ("current_law", "reforms", n, "number"), reform.number
+        for key in ("title", "act", "citation"):
+            if value := getattr(reform, key):
+                yield ("current_law", "reforms", n, key), value
         for k, amendment in enumerate(reform.amendments):
             yield ("current_law", "reforms", n, "amendments", k), amendment
     for n, bill in enumerate(j.bills):
+        yield ("bills", n, "number"), bill.number
         if bill.title:
             yield ("bills", n, "title"), bill.title
         for cid, bill_verdict in bill.verdicts.items():
