@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from jinja2 import TemplateError
 
 from bot.actions.sandbox import render_bounded
+from bot.kb.export import bill_identity
 from bot.kb.schema import ActionLink, ActionPrompt
 from bot.kb.scoring import total_score
 from bot.kb.snapshot import KnowledgeBase
-from bot.replies.build import bill_score_line, score_line
+from bot.replies.build import bill_score_line, scores_line
 from bot.replies.fit import clip
 from bot.replies.responder import templates_for
 from bot.replies.templates import TemplateProblem
@@ -40,28 +41,22 @@ def jurisdiction_context(kb: KnowledgeBase, jid: str) -> dict[str, object]:
     t = templates_for("en")
     reforms = [f"{r.number} ({r.year})" for r in j.current_law.reforms]
     end, start = total_score(j, kb.rubric)
+    score = scores_line(end, start, t)
     return {
         "id": j.id,
         "name": j.name,
         "postal": j.postal,
         "summary": j.summary,
-        "score": score_line(kb, j, t),
+        "score": score,
         "law": "; ".join(reforms) or None,
         "current_law": {
-            "score": score_line(kb, j, t),
+            "score": score,
             "reforms": reforms,
             "known": end.out_of + start.out_of - end.unknown - start.unknown,
             "out_of": end.out_of + start.out_of,
         },
         "bills": [
-            {
-                "number": b.number,
-                "title": b.title,
-                "year": b.year,
-                "status": b.status.value,
-                "is_law": b.status.is_law,
-                "score": bill_score_line(kb, b, t),
-            }
+            {**bill_identity(b), "score": bill_score_line(kb, b, t)}
             for b in j.bills
         ],
     }

@@ -40,14 +40,15 @@ def _score(verdicts: dict[str, Evidence], kb: KnowledgeBase) -> dict[str, Any]:
     }
 
 
+def bill_identity(b: Bill) -> dict[str, Any]:
+    """What names a bill and says where it stands; ``is_law`` is true only for an enacted bill."""
+    return {"number": b.number, "title": b.title, "year": b.year, "status": b.status.value, "is_law": b.status.is_law}
+
+
 def _bill(b: Bill, kb: KnowledgeBase) -> dict[str, Any]:
     published = b.endqi_score
     return {
-        "number": b.number,
-        "title": b.title,
-        "year": b.year,
-        "status": b.status.value,
-        "is_law": b.status.is_law,
+        **bill_identity(b),
         "status_source": b.status_source,
         "status_verified_on": b.status_verified_on.isoformat(),
         "text_url": b.text_url,

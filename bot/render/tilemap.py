@@ -17,26 +17,15 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.kb.snapshot import KnowledgeBase
-from bot.replies.maplayers import (  # noqa: F401 - re-exported: what the map says, drawn here
+from bot.replies.maplayers import (
     CITY_INSETS,
     GRID_COLS,
-    GRID_ROWS,
     HATCHED,
-    HIGHLIGHT,
-    LAYER_ORDER,
-    LAYERS,
-    LEGISLATION_CATEGORIES,
     PALETTE,
-    SCORE_CATEGORIES,
     TILE_LAYOUT,
-    VERDICT_CATEGORIES,
-    LegendEntry,
     MapData,
     Tile,
-    legislation_category,
     map_data,
-    parse_layer,
-    score_bin,
 )
 
 if TYPE_CHECKING:

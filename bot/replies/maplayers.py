@@ -35,13 +35,14 @@ CITY_INSETS: tuple[str, ...] = ("nyc",)
 
 GREY = "#BBBBBB"
 
-# Category key -> (legend name, fill colour). Scores: viridis ramp; verdicts and bill status: Okabe-Ito.
+# Category key -> (legend name, fill colour), in legend order. Scores: viridis ramp; verdicts and bill status:
+# Okabe-Ito.
 SCORE_CATEGORIES: dict[str, tuple[str, str]] = {
-    "s0": ("0", "#440154"),
-    "s1": ("0.5-2", "#3B528B"),
-    "s2": ("2.5-4", "#21918C"),
-    "s3": ("4.5-6", "#5EC962"),
     "s4": ("6.5-9", "#FDE725"),
+    "s3": ("4.5-6", "#5EC962"),
+    "s2": ("2.5-4", "#21918C"),
+    "s1": ("0.5-2", "#3B528B"),
+    "s0": ("0", "#440154"),
     "partly": ("Partly known (hatched)", "#E4E4E4"),
     "none": ("Not yet verified (n/v)", GREY),
 }
@@ -63,11 +64,6 @@ PALETTE: dict[str, str] = {
     k: colour for k, (_, colour) in {**SCORE_CATEGORIES, **VERDICT_CATEGORIES, **LEGISLATION_CATEGORIES}.items()
 }
 HATCHED = frozenset({"partly"})
-LAYER_ORDER: dict[str, tuple[str, ...]] = {
-    "current-law": ("s4", "s3", "s2", "s1", "s0", "partly", "none"),
-    "criterion": ("yes", "partial", "no", "unknown"),
-    "legislation": ("passed", "pending", "study", "failed", "unverified", "nobill"),
-}
 HIGHLIGHT = {"current-law": ("s4", "s3", "s2", "s1"), "criterion": ("yes",), "legislation": ("passed",)}
 LAYERS = ("current-law", "legislation")
 ALT_TEXT_LIMIT = 1024
@@ -231,7 +227,7 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
     for missing in (i for i in ids if i not in kb.jurisdictions):
         tiles[missing] = Tile(missing_category, f"{missing.upper()}\nn/v")
     names = {k: name for k, (name, _) in categories.items()}
-    order = list(LAYER_ORDER[kind])
+    order = list(categories)
     by_code = sorted(js, key=lambda j: j.postal)
     groups = {k: [j for j in by_code if tiles[j.id].category == k] for k in order}
     summary = tuple(f"{names[k]} ({len(g)}): {', '.join(j.postal for j in g) or '-'}" for k, g in groups.items())

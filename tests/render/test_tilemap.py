@@ -16,22 +16,8 @@ from bot.kb.schema import Jurisdiction
 from bot.kb.snapshot import KnowledgeBase
 from bot.kb.us import JURISDICTIONS
 from bot.render import tilemap
-from bot.render.tilemap import (
-    CITY_INSETS,
-    GRID_COLS,
-    GRID_ROWS,
-    HEIGHT,
-    PALETTE,
-    TILE_LAYOUT,
-    WIDTH,
-    clear_cache,
-    contrast,
-    map_data,
-    render_map,
-    render_png,
-    text_colour,
-    tile_box,
-)
+from bot.render.tilemap import HEIGHT, WIDTH, clear_cache, contrast, render_map, render_png, text_colour, tile_box
+from bot.replies.maplayers import CITY_INSETS, GRID_COLS, GRID_ROWS, HIGHLIGHT, PALETTE, TILE_LAYOUT, map_data
 
 CRITERIA = [c.id for c in load_knowledge(DEFAULT_ROOT).rubric.criteria]
 LAYERS = ["current-law", "legislation", *(f"criterion:{c}" for c in CRITERIA)]
@@ -152,7 +138,7 @@ def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, layer: str) -> No
     counts = dict(part.rsplit(": ", 1) for part in counts_text.split("; "))
     names = {entry.key: entry.name for entry in data.legend}
     assert counts == {names[k]: str(expected_counts.get(k, 0)) for k in names}
-    top = next((k for k in tilemap.HIGHLIGHT[data.layer_kind] if expected_counts.get(k)), None)
+    top = next((k for k in HIGHLIGHT[data.layer_kind] if expected_counts.get(k)), None)
     if top is not None:
         members = [kb.jurisdictions[jid] for jid in data.tiles if _expected(kb, kb.jurisdictions[jid], layer)[0] == top]
         assert all(j.name in data.alt_text or j.postal in data.alt_text for j in members)

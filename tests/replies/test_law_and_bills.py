@@ -22,8 +22,8 @@ from bot.kb.export import export_document
 from bot.kb.schema import BillVerdict, Jurisdiction, LawVerdict, PublishedScore, Verdict
 from bot.kb.scoring import total_score
 from bot.kb.snapshot import KnowledgeBase
-from bot.render.tilemap import legislation_category, map_data
 from bot.replies import build
+from bot.replies.maplayers import legislation_category, map_data
 from bot.replies.maptext import map_text
 from bot.replies.responder import templates_for
 
