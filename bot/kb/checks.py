@@ -120,10 +120,11 @@ PROCESS_WORDING = re.compile(
     r"\b(?:cut off|stored (?:\w+ )?(?:copy|page|text|sentence|version)|truncated|our copy|contradicts itself|"
     r"search results?|could not (?:be )?(?:read|confirmed?)|we could not|was not readable|(?:allowed|citable) sources?|"
     r"(?:in )?the sources read|no (?:\w+ ){0,2}(?:statute|law|bill|rule|record)s? (?:was |were )?(?:found|confirmed)|"
-    r"(?:enactment|nothing) found|(?:excerpt|page|reports?|versions?) read|not (?:found|read|seen)(?! liable)|"
-    r"(?:was|were) not (?:shown|confirmed)|only\b[^.;]{0,80} were shown|we (?:found|have|read|searched)|"
+    r"(?:enactment|nothing) found|(?:excerpt|page|reports?|versions?) read|"
+    r"not (?:found|read|seen|confirmed)(?! liable)|(?:was|were) not shown|only\b[^.;]{0,80} were shown|"
+    r"we (?:found|have|read|searched)|"
     r"no\b(?:[^.;]|\.(?=\S| [a-z])){0,200}? (?:was|were) (?:found|confirmed)\.|"
-    r"(?:statute )?mirror|AI-written|(?:not verified|not confirmed) on (?:an|the) official host)(?!\w)",
+    r"(?:statute )?mirror|AI-written|not verified on (?:an|the) official host)(?!\w)",
     re.IGNORECASE,
 )
 _SAYS_LAW = re.compile(r"\b(?:passed|signed|enacted|chaptered|became law|approved by (?:the )?governor)\b", re.I)

@@ -24,6 +24,7 @@ RESEARCH_NOTES = [
     "$250,000 per person in the versions read",
     "RSMo 590.502 (officers' bill of rights; not read)",
     "chapter number not seen",
+    "2021 law (bill number not confirmed)",
     "20 V.S.A. § 2370, per a statute mirror; not confirmed on the official host",
     "(AI-written summary; final outcome not confirmed)",
     "Only introduction and referral were shown.",
