@@ -22,6 +22,12 @@ COMMITTER = ("qibot", "qibot@users.noreply.invalid")
 RETRIES_ON_LOCK = 5
 
 
+def _locked(message: str) -> bool:
+    """True when git failed only because another process held a lock: the index, or a ref (HEAD moved
+    between this commit reading it and updating it); git rolled back, so the command can run again."""
+    return "index.lock" in message or "cannot lock ref" in message
+
+
 class GitError(Exception):
     """A git command failed; the message is git's own first line."""
 
@@ -56,7 +62,7 @@ class GitSync:
                 return result.stdout
             message = (result.stderr or result.stdout).strip().splitlines()
             first = message[0] if message else f"git {args[0]} failed"
-            if "index.lock" in first and attempt < RETRIES_ON_LOCK - 1:  # another process is committing
+            if _locked(first) and attempt < RETRIES_ON_LOCK - 1:  # another process is committing
                 time.sleep(0.2 * (attempt + 1))
                 continue
             raise GitError(first)

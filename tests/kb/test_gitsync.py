@@ -142,3 +142,30 @@ def test_two_processes_committing_lose_no_commit(repo: tuple[Path, Path]) -> Non
         assert proc.returncode == 0, err
     assert int(git(root, "rev-list", "--count", "HEAD")) == before + 10
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_a_commit_that_lost_the_race_for_head_is_retried(
+    repo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process moved HEAD between our commit reading it and updating it (the race the two-process
+    test above can hit): git rolled back, so the commit runs again instead of failing."""
+    root, _ = repo
+    real_run = subprocess.run
+    lost: list[list[str]] = []
+
+    def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        if "commit" in cmd and not lost:
+            lost.append(cmd)
+            message = "fatal: cannot lock ref 'HEAD': is at 1111111 but expected 2222222\n"
+            return subprocess.CompletedProcess(cmd, 128, "", message)
+        return real_run(cmd, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("bot.kb.gitsync.subprocess.run", run)
+    monkeypatch.setattr("bot.kb.gitsync.time.sleep", lambda _: None)
+    before = int(git(root, "rev-list", "--count", "HEAD"))
+    path = root / "jurisdictions" / "co.yaml"
+    path.write_text(path.read_text() + "# note\n")
+    GitSync(root, branch="main").commit(path, "kb: co", "Mod", 7)
+    assert lost, "the first commit lost the race"
+    assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
+    assert git(root, "status", "--porcelain") == ""
