@@ -1,16 +1,44 @@
-"""One fake Discord and one bot subprocess per test module (starting Python costs about a second)."""
+"""One fake Discord and one bot subprocess per test module (starting Python costs about a second).
+
+Under ``pytest-xdist`` (``-n 2 --dist loadgroup``, what ``dev.py test`` runs) every e2e module is one group,
+so its shared fake and bot stay in one worker."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from tests.e2e.harness import ROLES, ROOT, TOKEN, BotProcess, bot_env, running_bot
+from tests.e2e.harness import ROLES, ROOT, TOKEN, BotProcess, bot_env, running_bot, seeded_data_dir
 from tests.fakediscord import FakeDiscord
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.parent == HERE:
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{path.stem}"))
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database with every migration applied, made once by the bot's own migration command.
+
+    A bot started on a copy skips the first-start migration child process (about 1.5 s); the first start
+    itself is covered by ``tests/store`` (out-of-process migration) and by the lifecycle module's bot."""
+    path = tmp_path_factory.mktemp("migrated") / "qibot.db"
+    env = {**os.environ, "QIBOT_MIGRATE_URL": f"sqlite+aiosqlite:///{path}"}
+    subprocess.run([sys.executable, "-m", "bot.store.migrate"], cwd=ROOT, env=env, check=True, timeout=120)
+    return path
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -20,8 +48,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("qibot-data")
+async def data_dir(tmp_path_factory: pytest.TempPathFactory, migrated_db: Path) -> Path:
+    return seeded_data_dir(tmp_path_factory.mktemp("qibot-data"), migrated_db)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

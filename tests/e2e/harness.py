@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -42,6 +43,13 @@ def bot_env(fake: FakeDiscord, data_dir: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def seeded_data_dir(base: Path, migrated: Path) -> Path:
+    """``base`` with a copy of an already migrated database in it (what a bot's second start finds)."""
+    base.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated, base / "qibot.db")
+    return base
 
 
 @dataclass

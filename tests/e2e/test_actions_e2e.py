@@ -26,6 +26,7 @@ from tests.e2e.harness import (
     buttons_of,
     embed_of,
     running_bot,
+    seeded_data_dir,
 )
 from tests.fakediscord import FakeDiscord
 
@@ -47,8 +48,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    base = tmp_path_factory.mktemp("actions")
+async def env(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, migrated_db: Path) -> dict[str, str]:
+    base = seeded_data_dir(tmp_path_factory.mktemp("actions"), migrated_db)
     shutil.copytree(ROOT / "knowledge", base / "knowledge")
     (base / "offset").write_text("0")
     return bot_env(

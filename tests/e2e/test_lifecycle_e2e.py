@@ -23,6 +23,12 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty data directory: this module's bot makes its database on a real first start (migration)."""
+    return tmp_path_factory.mktemp("qibot-data")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(fake: FakeDiscord, data_dir: Path, knowledge: Path) -> AsyncIterator[BotProcess]:
     env = bot_env(fake, data_dir, QIBOT_KNOWLEDGE_PATH=str(knowledge), QIBOT_HEARTBEAT_SECONDS="1")
     async with running_bot(fake, env) as process:
