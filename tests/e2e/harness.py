@@ -60,6 +60,7 @@ class BotProcess:
     lines: list[str] = field(default_factory=list)
     _readers: list[asyncio.Task] = field(default_factory=list)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _new_line: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
@@ -79,8 +80,10 @@ class BotProcess:
         while line := await stream.readline():
             text = line.decode(errors="replace").rstrip()
             self.lines.append(text)
+            self._new_line.set()
             if text.startswith("READY"):
                 self._ready.set()
+        self._new_line.set()  # the stream ended: waiters look once more, then see the exit
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait for the bot's READY line (printed from on_ready)."""
@@ -92,16 +95,28 @@ class BotProcess:
         if done not in finished:
             raise AssertionError("bot did not become ready:\n" + self.output)
 
-    async def wait_line(self, needle: str, timeout: float = 10.0) -> str:
-        """Wait for an output line containing ``needle``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            for line in self.lines:
-                if needle in line:
-                    return line
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no line containing {needle!r}:\n{self.output}")
+    async def wait_line(self, needle: str, timeout: float = 30.0, *, since: int = 0) -> str:
+        """Wait for an output line containing ``needle`` (among lines from index ``since`` on: pass
+        ``len(process.lines)`` taken before an action to see only what the action caused).
+
+        Woken by each new line, not by polling; ``timeout`` only guards against a hang."""
+
+        def found() -> str | None:
+            return next((line for line in self.lines[since:] if needle in line), None)
+
+        line = None
+        try:
+            async with asyncio.timeout(timeout):
+                while (line := found()) is None:
+                    if self.proc.returncode is not None and all(task.done() for task in self._readers):
+                        break
+                    self._new_line.clear()
+                    await self._new_line.wait()
+        except TimeoutError:
+            pass
+        if line is None:
+            raise AssertionError(f"no line containing {needle!r}:\n{self.output}")
+        return line
 
     @property
     def output(self) -> str:

@@ -78,14 +78,16 @@ def _advance(env: dict[str, str], seconds: float) -> None:
     path.write_text(str(float(path.read_text() or 0) + seconds))
 
 
-async def _messages(fake: FakeDiscord, channel: int, count: int, timeout: float = 10) -> list[dict]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if len(fake.channel_messages.get(channel, [])) >= count:
-            return fake.channel_messages[channel]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"expected {count} message(s) in {channel}, got {fake.channel_messages.get(channel, [])}")
+async def _messages(fake: FakeDiscord, channel: int, count: int, timeout: float = 60) -> list[dict]:
+    """The channel's messages once there are at least ``count`` (woken by each new message, not polled);
+    ``timeout`` only guards against a hang."""
+    try:
+        await fake.wait_channel_message(channel, timeout, count=count)
+    except TimeoutError:
+        raise AssertionError(
+            f"expected {count} message(s) in {channel}, got {fake.channel_messages.get(channel, [])}"
+        ) from None
+    return fake.channel_messages[channel]
 
 
 async def test_action_group_needs_an_organizer(fake: FakeDiscord, bot: BotProcess) -> None:
@@ -223,13 +225,14 @@ async def test_file_watcher_picks_up_reviewed_changes(fake: FakeDiscord, bot: Bo
     """With QIBOT_WATCH_SECONDS set, a merged file change goes live without /kb reload; a broken one does not."""
     path = Path(env["QIBOT_KNOWLEDGE_PATH"]) / "jurisdictions" / "wv.yaml"
     good = path.read_text()
+    mark = len(bot.lines)
     path.write_text(good + "\nbroken: [\n")
-    await asyncio.sleep(1.0)
+    await bot.wait_line("watcher: kept version", since=mark)  # the watcher saw the broken file and refused it
     still = await (await fake.inject_command("state", {"jurisdiction": "WV"})).wait_response()
     assert embed_of(still.data)["title"].startswith("West Virginia")
     path.write_text(good.replace("name: West Virginia", "name: West Virginia (watched)", 1))
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
+    deadline = loop.time() + 60  # a hang guard, not a budget: the watcher polls every 0.3 s
     while loop.time() < deadline:
         callback = await (await fake.inject_command("state", {"jurisdiction": "WV", "public": False})).wait_response()
         if "(watched)" in embed_of(callback.data)["title"]:

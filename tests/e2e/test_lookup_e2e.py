@@ -3,7 +3,6 @@ autocomplete, errors, rate limits, reconnects and the defer path."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -140,17 +139,18 @@ async def test_report_button_opens_a_form_and_slow_database_defers(
     assert modal.type == 9
     note_id = modal.data["components"][0]["components"][0]["custom_id"]
 
-    # Hold the database's write lock for 2.5 s: the bot must defer before Discord's 3 s deadline.
+    # Hold the database's write lock until the bot has deferred: it must defer before Discord's 3 s deadline
+    # (the fake refuses a later callback), then save once the lock is released.
     db = sqlite3.connect(data_dir / "qibot.db", timeout=5)
     db.execute("BEGIN EXCLUSIVE")
     submit = await fake.inject_modal_submit(modal.data["custom_id"], {note_id: "The fees verdict cites 'may'."})
-    deferred = await submit.wait_response(3)
+    deferred = await submit.wait_response(30)
     assert deferred.type == 5
     assert deferred.data["flags"] & EPHEMERAL
-    await asyncio.sleep(2.5)
+    assert not submit.followups, "nothing was saved while the database was locked"
     db.rollback()
     db.close()
-    followup = await submit.wait_followup(10)
+    followup = await submit.wait_followup(30)
     assert "is in the moderators' queue" in followup["content"]
     assert not submit.errors, submit.errors
 
