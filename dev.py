@@ -47,14 +47,21 @@ def main(argv: list[str]) -> int:
     ensure_venv()
     if argv[0] == "run":
         return run(str(BIN / "qibot"), *argv[1:])
+    # The checks are independent: run them side by side, report in order, stop before the tests on a failure.
     checks = ([str(BIN / "ruff"), "check", "."], [str(BIN / "lint-imports")], [str(BIN / "mypy")],
               [str(BIN / "qibot"), "kb", "validate"], [str(BIN / "qibot"), "kb", "sources", "--check"])
-    for step in checks:
-        code = run(*step)
-        if code:
-            return code
-    return run(str(BIN / "python"), "-m", "pytest", *argv[1:])
-
+    running = [subprocess.Popen(step, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for step in checks]
+    failed = 0
+    for proc in running:
+        out, _ = proc.communicate()
+        sys.stdout.buffer.write(out)
+        failed = failed or proc.returncode
+    sys.stdout.flush()
+    if failed:
+        return failed
+    # Two workers; a module that shares one bot (or another module-scoped fixture) stays in one worker
+    # (tests/conftest.py groups it). Arguments given after `test` are passed on to pytest.
+    return run(str(BIN / "python"), "-m", "pytest", "-n", "2", "--dist", "loadgroup", *argv[1:])
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,7 @@
 """One fake Discord and one bot subprocess per test module (starting Python costs about a second).
 
-Under ``pytest-xdist`` (``-n 2 --dist loadgroup``, what ``dev.py test`` runs) every e2e module is one group,
-so its shared fake and bot stay in one worker."""
+Under ``pytest-xdist`` (``-n 2 --dist loadgroup``, what ``dev.py test`` runs) a module's tests stay in one
+worker, so they share its fake and bot (see ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -17,16 +17,6 @@ import pytest_asyncio
 
 from tests.e2e.harness import ROLES, ROOT, TOKEN, BotProcess, bot_env, running_bot, seeded_data_dir
 from tests.fakediscord import FakeDiscord
-
-HERE = Path(__file__).resolve().parent
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        path = Path(str(item.path)).resolve()
-        if path.parent == HERE:
-            item.add_marker(pytest.mark.xdist_group(f"e2e-{path.stem}"))
 
 
 @pytest.fixture(scope="session")

@@ -85,8 +85,8 @@ class BotProcess:
                 self._ready.set()
         self._new_line.set()  # the stream ended: waiters look once more, then see the exit
 
-    async def wait_ready(self, timeout: float = 30.0) -> None:
-        """Wait for the bot's READY line (printed from on_ready)."""
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait for the bot's READY line (printed from on_ready); ``timeout`` only guards against a hang."""
         done = asyncio.create_task(self._ready.wait())
         exited = asyncio.create_task(self.proc.wait())
         finished, _ = await asyncio.wait({done, exited}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -95,7 +95,7 @@ class BotProcess:
         if done not in finished:
             raise AssertionError("bot did not become ready:\n" + self.output)
 
-    async def wait_line(self, needle: str, timeout: float = 30.0, *, since: int = 0) -> str:
+    async def wait_line(self, needle: str, timeout: float = 60.0, *, since: int = 0) -> str:
         """Wait for an output line containing ``needle`` (among lines from index ``since`` on: pass
         ``len(process.lines)`` taken before an action to see only what the action caused).
 
@@ -152,8 +152,8 @@ async def running_bot(fake: FakeDiscord, env: dict[str, str]) -> AsyncIterator[B
     """Start `qibot run`, wait until both the fake and the bot say it is ready; stop it afterwards."""
     process = await BotProcess.start(env)
     try:
-        await fake.wait_ready(30)
-        await process.wait_ready(30)
+        await fake.wait_ready()
+        await process.wait_ready()
         yield process
     finally:
         await process.stop()
@@ -164,5 +164,5 @@ async def answer(handle) -> dict:
     (commands that render a prompt defer when the render worker is slow to answer)."""
     callback = await handle.wait_response()
     if callback.type == 5:
-        return await handle.wait_followup(10)
+        return await handle.wait_followup()
     return callback.data

@@ -195,6 +195,7 @@ async def test_subscriptions_get_one_notice_per_change(fake: FakeDiscord, bot: B
     ).wait_response()
     ids = [row["components"][0]["custom_id"] for row in modal.data["components"]]
     values = [row["components"][0].get("value") or "" for row in modal.data["components"]]
+    mark = len(bot.lines)
     submit = await fake.inject_modal_submit(
         modal.data["custom_id"],
         {
@@ -215,7 +216,7 @@ async def test_subscriptions_get_one_notice_per_change(fake: FakeDiscord, bot: B
     assert "/state CT" in notice["content"]
     channel_notice = (await _messages(fake, SUBS, 1))[-1]
     assert channel_notice["content"] == notice["content"]
-    await asyncio.sleep(0.5)
+    await bot.wait_line("subscriptions: sent", since=mark)  # every notice for this change has been sent
     assert len(fake.channel_messages[int(dm["id"])]) == 1, "one notice per change"
     gone = await (await fake.inject_command("unsubscribe", {"jurisdiction": "CT"}, user=member)).wait_response()
     assert gone.data["content"] == "Unsubscribed."
@@ -338,7 +339,7 @@ async def test_schedule_echoes_three_runs_and_posts_on_time(
     _advance(env, 86400 + 600)
     restarted = await BotProcess.start(env)
     try:
-        await restarted.wait_ready(30)
+        await restarted.wait_ready()
         late = (await _messages(fake, ACTIONS, before + 3))[-1]
         assert "Posted late" in late["embeds"][0]["description"]
         await asyncio.sleep(0.6)
@@ -350,7 +351,7 @@ async def test_schedule_echoes_three_runs_and_posts_on_time(
     _advance(env, 3 * 86400 + 4 * 3600)
     again = await BotProcess.start(env)
     try:
-        await again.wait_ready(30)
+        await again.wait_ready()
         await asyncio.sleep(1.0)
         assert len(fake.channel_messages[ACTIONS]) == before + 3
         listing = await (await fake.inject_command("action list", {}, roles=[ORGANIZER_ROLE])).wait_response()
@@ -416,8 +417,8 @@ async def test_two_shard_processes_on_one_postgres_post_each_run_once(
         shards.append(await BotProcess.start(shard_env))
     try:
         for process in shards:
-            await process.wait_ready(30)
-        await _messages(fake, channel, before + 12, timeout=15)
+            await process.wait_ready()
+        await _messages(fake, channel, before + 12)
         await asyncio.sleep(1.0)
         assert len(fake.channel_messages[channel]) == before + 12
         for schedule_id in ids:

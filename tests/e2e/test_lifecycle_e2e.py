@@ -41,7 +41,7 @@ async def _health(env: dict[str, str]) -> tuple[int, str]:
         sys.executable, "-m", "bot", "health", env=env, cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
     return proc.returncode or 0, out.decode()
 
 
@@ -74,7 +74,7 @@ async def test_sigterm_mid_edit_exits_cleanly_and_loses_nothing(
         roles=[MOD_ROLE],
     )  # fmt: skip
     bot.proc.send_signal(signal.SIGTERM)
-    code = await asyncio.wait_for(bot.proc.wait(), 15)
+    code = await asyncio.wait_for(bot.proc.wait(), 60)
     assert code == 0, bot.output
     assert "shut down cleanly" in bot.output
     saved = "Edit during shutdown (test)." in (knowledge / "jurisdictions" / "id.yaml").read_text()

@@ -16,7 +16,7 @@ EPHEMERAL = 64
 
 
 async def test_login_and_guild_sync(fake: FakeDiscord, bot: BotProcess) -> None:
-    commands = await fake.wait_synced(10)
+    commands = await fake.wait_synced()
     names = {c["name"] for c in commands}
     assert {"state", "criterion", "compare", "explain", "about"} <= names
     for command in commands:
@@ -105,7 +105,7 @@ async def test_autocomplete_is_ranked_and_capped(fake: FakeDiscord, bot: BotProc
 async def test_rate_limited_callback_is_retried(fake: FakeDiscord, bot: BotProcess) -> None:
     fake.fail_next("POST", "/interactions/*/callback", 429)
     handle = await fake.inject_command("state", {"jurisdiction": "NM"})
-    callback = await handle.wait_response(5)
+    callback = await handle.wait_response()
     assert embed_of(callback.data)["title"].startswith("New Mexico")
     statuses = [r.status for r in fake.requests_to("POST", f"/interactions/{handle.id}/*/callback")]
     assert statuses == [429, 200]
@@ -114,7 +114,7 @@ async def test_rate_limited_callback_is_retried(fake: FakeDiscord, bot: BotProce
 async def test_server_error_is_retried_within_the_deadline(fake: FakeDiscord, bot: BotProcess) -> None:
     fake.fail_next("POST", "/interactions/*/callback", 500)
     handle = await fake.inject_command("explain", {"term": "qualified immunity"})
-    callback = await handle.wait_response(5)
+    callback = await handle.wait_response()
     assert callback.type == 4
     assert handle.latency is not None
     assert handle.latency < 3.0
@@ -123,7 +123,7 @@ async def test_server_error_is_retried_within_the_deadline(fake: FakeDiscord, bo
 async def test_reconnect_and_resume_keep_commands_working(fake: FakeDiscord, bot: BotProcess) -> None:
     resumes = fake.resume_count
     await fake.send_reconnect()
-    await fake.wait_resumed(10, count=resumes + 1)
+    await fake.wait_resumed(count=resumes + 1)
     assert fake.identify_count == 1, "a reconnect resumes the session instead of identifying again"
     callback = await (await fake.inject_command("state", {"jurisdiction": "WA"})).wait_response()
     assert embed_of(callback.data)["title"].startswith("Washington")
@@ -144,13 +144,13 @@ async def test_report_button_opens_a_form_and_slow_database_defers(
     db = sqlite3.connect(data_dir / "qibot.db", timeout=5)
     db.execute("BEGIN EXCLUSIVE")
     submit = await fake.inject_modal_submit(modal.data["custom_id"], {note_id: "The fees verdict cites 'may'."})
-    deferred = await submit.wait_response(30)
+    deferred = await submit.wait_response()
     assert deferred.type == 5
     assert deferred.data["flags"] & EPHEMERAL
     assert not submit.followups, "nothing was saved while the database was locked"
     db.rollback()
     db.close()
-    followup = await submit.wait_followup(30)
+    followup = await submit.wait_followup()
     assert "is in the moderators' queue" in followup["content"]
     assert not submit.errors, submit.errors
 

@@ -17,7 +17,7 @@ MAPPER = 222_000_000_000_000_001  # its own member, so the public-reply rate lim
 
 
 async def test_synced_commands_carry_spanish_localisations(fake: FakeDiscord, bot: BotProcess) -> None:
-    commands = await fake.wait_synced(10)
+    commands = await fake.wait_synced()
     assert {"state", "map", "settings"} <= {c["name"] for c in commands}
     for command in commands:
         for locale in SPANISH:
@@ -56,12 +56,12 @@ async def test_state_in_spanish_for_a_spanish_member(fake: FakeDiscord, bot: Bot
 
 async def _map_message(fake: FakeDiscord, handle: InteractionHandle) -> tuple[dict, list, list]:
     """(message data, attachments as sent with their descriptions, uploaded files), deferred or not."""
-    callback = await handle.wait_response(3)
+    callback = await handle.wait_response()
     assert callback.type in (4, 5)
     assert handle.latency is not None and handle.latency < 3.0
     if callback.type == 4:
         return callback.data, callback.data.get("attachments", []), callback.files
-    followup = await handle.wait_followup(10)
+    followup = await handle.wait_followup()
     request = fake.requests_to("POST", f"/webhooks/*/{handle.token}")[-1]
     return followup, (request.json or {}).get("attachments", []), request.files
 
@@ -80,7 +80,7 @@ async def test_map_sends_a_png_with_alt_text_and_a_summary(fake: FakeDiscord, bo
     assert message.get("allowed_mentions", {"parse": []}) == {"parse": []}
     await bot.wait_line("command=map")
 
-    again = await (await fake.inject_command("map", {}, user=MAPPER)).wait_response(3)
+    again = await (await fake.inject_command("map", {}, user=MAPPER)).wait_response()
     assert again.type == 4, "a cached map is answered at once"
     assert again.files and again.data["attachments"][0]["description"]
 
@@ -131,7 +131,7 @@ async def test_server_default_applies_to_members_without_templates(fake: FakeDis
     before = await (await fake.inject_command("state", {"jurisdiction": "CT"}, locale="fr")).wait_response()
     assert embed_of(before.data)["title"] == "Connecticut: qualified immunity"
 
-    ok = await (await fake.inject_command("settings language", {"language": "es"}, roles=[MOD_ROLE])).wait_response(5)
+    ok = await (await fake.inject_command("settings language", {"language": "es"}, roles=[MOD_ROLE])).wait_response()
     if ok.type == 5:
         pytest.fail("a one-row settings write should not need to defer")
     assert ok.data["flags"] & EPHEMERAL

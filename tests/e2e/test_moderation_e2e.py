@@ -42,7 +42,7 @@ def _inputs(modal) -> dict[str, dict]:
 
 
 async def test_kb_group_is_hidden_by_default_and_guild_only(fake: FakeDiscord, bot: BotProcess) -> None:
-    await fake.wait_synced(10)
+    await fake.wait_synced()
     kb = fake.find_command("kb")
     assert int(kb["default_member_permissions"]) == 1 << 5  # manage_guild
     assert {o["name"] for o in kb["options"]} >= {
@@ -146,7 +146,7 @@ async def _answer_text(handle) -> str:
     """The private text answer of an interaction, whether it was answered at once or deferred first."""
     callback = await handle.wait_response()
     if callback.type == 5:
-        return (await handle.wait_followup(10))["content"]
+        return (await handle.wait_followup())["content"]
     return callback.data["content"]
 
 
@@ -239,7 +239,7 @@ async def _deferred_text(handle) -> str:
     callback = await handle.wait_response()
     assert callback.type == 5, "moderator commands that read files defer at once"
     assert callback.data["flags"] & EPHEMERAL
-    return (await handle.wait_followup(10))["content"]
+    return (await handle.wait_followup())["content"]
 
 
 async def test_reports_queue_resolve(fake: FakeDiscord, bot: BotProcess) -> None:
@@ -288,7 +288,7 @@ async def test_database_down_edits_fail_clearly_lookups_work(
     )
     down = await BotProcess.start(env)
     try:
-        await down.wait_ready(30)
+        await down.wait_ready()
         state_handle = await fake.inject_command("state", {"jurisdiction": "CO"})
         state = await state_handle.wait_response()
         assert embed_of(state.data)["title"].startswith("Colorado")
@@ -300,8 +300,8 @@ async def test_database_down_edits_fail_clearly_lookups_work(
             {ids[0]: "unknown", ids[1]: "", ids[2]: "Test.", ids[3]: "", ids[4]: "https://example.org/co"},
             roles=[MOD_ROLE],
         )
-        callback = await submit.wait_response(5)
-        text = callback.data.get("content") or (await submit.wait_followup(10))["content"]
+        callback = await submit.wait_response()
+        text = callback.data.get("content") or (await submit.wait_followup())["content"]
         assert "database is unavailable" in text
         assert (knowledge / "jurisdictions" / "co.yaml").read_text() == before
 
@@ -309,8 +309,8 @@ async def test_database_down_edits_fail_clearly_lookups_work(
         form = await report.wait_response()
         note_id = form.data["components"][0]["components"][0]["custom_id"]
         sent = await fake.inject_modal_submit(form.data["custom_id"], {note_id: "Check the cap."})
-        answer = await sent.wait_response(5)
-        text = answer.data.get("content") or (await sent.wait_followup(10))["content"]
+        answer = await sent.wait_response()
+        text = answer.data.get("content") or (await sent.wait_followup())["content"]
         assert "database is unavailable" in text
         assert answer.data["flags"] & EPHEMERAL
         assert "Traceback" not in down.output.split("store: database")[0]

@@ -72,6 +72,7 @@ class Callback:
     at: float
 
 
+HANG_GUARD = 60.0  # default for every wait_*: long enough that only a hang reaches it, never a slow machine
 NONCE_WINDOW = 300.0  # seconds in which Discord dedupes an enforced nonce ("the past few minutes")
 
 
@@ -129,23 +130,23 @@ class InteractionHandle:
         """Wait until ``predicate()`` is true (re-checked on every change to this handle)."""
         await _until(self._changed, predicate, timeout, f"{what} for {self!r}")
 
-    async def wait_response(self, timeout: float = 5.0) -> Callback:
+    async def wait_response(self, timeout: float = HANG_GUARD) -> Callback:
         """Wait for the interaction callback (the ack) and return it."""
         await self.wait_for(lambda: self.callback is not None, timeout, "callback")
         assert self.callback is not None
         return self.callback
 
-    async def wait_followup(self, timeout: float = 5.0, count: int = 1) -> Json:
+    async def wait_followup(self, timeout: float = HANG_GUARD, count: int = 1) -> Json:
         """Wait for the ``count``-th followup message and return it."""
         await self.wait_for(lambda: len(self.followups) >= count, timeout, f"followup #{count}")
         return self.followups[count - 1]
 
-    async def wait_edit(self, timeout: float = 5.0, count: int = 1) -> Json:
+    async def wait_edit(self, timeout: float = HANG_GUARD, count: int = 1) -> Json:
         """Wait for the ``count``-th PATCH of a response message and return the edited message."""
         await self.wait_for(lambda: len(self.edits) >= count, timeout, f"edit #{count}")
         return self.edits[count - 1]
 
-    async def wait_error(self, timeout: float = 5.0, count: int = 1) -> tuple[int, int]:
+    async def wait_error(self, timeout: float = HANG_GUARD, count: int = 1) -> tuple[int, int]:
         """Wait for the ``count``-th rejected request for this interaction; return ``(status, code)``."""
         await self.wait_for(lambda: len(self.errors) >= count, timeout, f"error #{count}")
         return self.errors[count - 1]
@@ -309,24 +310,24 @@ class FakeDiscord:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
+    async def wait_ready(self, timeout: float = HANG_GUARD) -> None:
         """Wait until the bot IDENTIFYed and READY + GUILD_CREATE were sent."""
         await _until(self._ready, self._ready.is_set, timeout, "IDENTIFY/READY")
 
-    async def wait_live(self, timeout: float = 10.0) -> None:
+    async def wait_live(self, timeout: float = HANG_GUARD) -> None:
         """Wait until a gateway session is connected (after READY or RESUMED)."""
         await _until(self._live, self._live.is_set, timeout, "live gateway session")
 
-    async def wait_synced(self, timeout: float = 10.0, count: int = 1) -> list[Json]:
+    async def wait_synced(self, timeout: float = HANG_GUARD, count: int = 1) -> list[Json]:
         """Wait for ``count`` command syncs (PUT/POST) in total; return :attr:`synced_commands`."""
         await _until(self._changed, lambda: self.sync_count >= count, timeout, f"command sync #{count}")
         return self.synced_commands
 
-    async def wait_resumed(self, timeout: float = 10.0, count: int = 1) -> None:
+    async def wait_resumed(self, timeout: float = HANG_GUARD, count: int = 1) -> None:
         """Wait until the bot RESUMEd ``count`` times in total."""
         await _until(self._changed, lambda: self.resume_count >= count, timeout, f"RESUME #{count}")
 
-    async def wait_channel_message(self, channel_id: int, timeout: float = 5.0, count: int = 1) -> Json:
+    async def wait_channel_message(self, channel_id: int, timeout: float = HANG_GUARD, count: int = 1) -> Json:
         """Wait for the ``count``-th message POSTed to ``channel_id`` and return it."""
 
         def msgs() -> list[Json]:

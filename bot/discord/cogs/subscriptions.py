@@ -79,6 +79,7 @@ class Subscriptions(commands.Cog):
                 log.warning("subscriptions: notice to %s %s failed: %s", sub.target_kind, sub.target_id, exc)
             except Exception:
                 log.exception("subscriptions: notice to %s %s failed", sub.target_kind, sub.target_id)
+        log.info("subscriptions: sent %d notice(s) for kb version %s", sent, kb.version)
         return sent
 
     def _target(self, interaction: discord.Interaction, channel: discord.TextChannel | None) -> tuple[str, int]:
