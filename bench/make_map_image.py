@@ -11,6 +11,8 @@ from pathlib import Path
 
 from bot.kb.loader import load_knowledge
 from bot.render.tilemap import render_map
+from bot.replies.maptext import map_text
+from bot.replies.responder import templates_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(png)
     print(f"wrote {args.out} ({len(png)} bytes, knowledge base version {kb.version})")
-    print(f"alt text: {data.alt_text}")
+    print(f"alt text: {map_text(kb, data, templates_for('en')).alt_text}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """What a ``/map`` says, independent of drawing: the layers (current law's score, where legislation
-stands, current law's verdict on one criterion), each jurisdiction's category and label, the legend, and
-the alt text. Bills never colour a current-law layer. No Discord and no Pillow here.
+stands, current law's verdict on one criterion), each jurisdiction's category and label and the legend.
+The alt text and the summary in the reader's language are built from it by ``bot.replies.maptext``.
+Bills never colour a current-law layer. No Discord and no Pillow here.
 """
 
 from __future__ import annotations
@@ -92,7 +93,6 @@ class MapData:
     legend: tuple[LegendEntry, ...]
     legend_title: str
     legend_note: str
-    alt_text: str
     summary_lines: tuple[str, ...]
 
     @property
@@ -170,19 +170,6 @@ def _legislation_tile(j: Jurisdiction) -> Tile:
     return Tile(category, f"{j.postal}\n{word[category]}")
 
 
-def _alt_text(intro: str, layer_kind: str, groups: dict[str, list[Jurisdiction]], names: dict[str, str]) -> str:
-    counts = "; ".join(f"{names[k]}: {len(js)}" for k, js in groups.items())
-    text = f"{intro} Jurisdictions per category: {counts}."
-    top = next((k for k in HIGHLIGHT[layer_kind] if groups.get(k)), None)
-    if top is not None:
-        members = groups[top]
-        for label in (", ".join(j.name for j in members), ", ".join(j.postal for j in members)):
-            candidate = f"{text} {names[top]}: {label}."
-            if len(candidate) <= ALT_TEXT_LIMIT:
-                return candidate
-    return text[: ALT_TEXT_LIMIT - 1] + "…" if len(text) > ALT_TEXT_LIMIT else text
-
-
 def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
     """Categorise every mapped jurisdiction on one layer: current law's score (default), where legislation
     stands, or current law's verdict on one criterion (``criterion:<id>``)."""
@@ -191,7 +178,6 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
     ids = [*TILE_LAYOUT, *CITY_INSETS]
     js = [kb.jurisdictions[i] for i in ids if i in kb.jurisdictions]
     scorer = kb.rubric.scorer
-    place = "the 50 states, DC and New York City"
     if kind == "current-law":
         categories = SCORE_CATEGORIES
         tiles = {j.id: _score_tile(kb, j) for j in js}
@@ -202,7 +188,6 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
             f"Law in force (not bills). Colour: end + start points of {out_of} ({scorer} rubric). "
             f"Label: end/{n_end} · start/{n_start}, or how many criteria are known."
         )
-        intro = f"Tile map of {place}: current law (not bills), coloured by its total {scorer} score out of {out_of}."
         legend_title = f"Current law: points (of {out_of})"
         note = "Bills are not counted. Hatched = fewer than half the criteria verified."
     elif kind == "legislation":
@@ -210,7 +195,6 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
         tiles = {j.id: _legislation_tile(j) for j in js}
         title = "Qualified immunity: legislation"
         subtitle = "Where bills to change qualified immunity stand. A failed or pending bill is not law."
-        intro = f"Tile map of {place}: where qualified immunity legislation stands (passed, pending, failed)."
         legend_title, note = "Legislation", "Passed = a QI law was enacted: it may end, limit or codify QI (/state)"
     else:
         criterion = kb.criteria.get(criterion_id or "")
@@ -221,7 +205,6 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
         group = next((g.label for g in kb.rubric.groups if g.id == criterion.group), criterion.group)
         title = f"Current law: {criterion.label}"
         subtitle = f"Verdict on the law in force (not bills), {group} criterion ({scorer} rubric)."
-        intro = f"Tile map of {place}: current law's verdict on '{criterion.label}' (bills are not counted)."
         legend_title, note = "Current law: verdict", "n/v = not yet verified. Bills are not counted."
     missing_category = {"current-law": "none", "legislation": "nobill", "criterion": "unknown"}[kind]
     for missing in (i for i in ids if i not in kb.jurisdictions):
@@ -239,6 +222,5 @@ def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
         legend=tuple(LegendEntry(k, names[k]) for k in order),
         legend_title=legend_title,
         legend_note=note,
-        alt_text=_alt_text(intro, kind, groups, names),
         summary_lines=(subtitle, *summary),
     )

@@ -18,10 +18,13 @@ from bot.kb.us import JURISDICTIONS
 from bot.render import tilemap
 from bot.render.tilemap import HEIGHT, WIDTH, clear_cache, contrast, render_map, render_png, text_colour, tile_box
 from bot.replies.maplayers import CITY_INSETS, GRID_COLS, GRID_ROWS, HIGHLIGHT, PALETTE, TILE_LAYOUT, map_data
+from bot.replies.maptext import _category_name, map_text
+from bot.replies.responder import templates_for
 
 CRITERIA = [c.id for c in load_knowledge(DEFAULT_ROOT).rubric.criteria]
 LAYERS = ["current-law", "legislation", *(f"criterion:{c}" for c in CRITERIA)]
 VERDICT_WORDS = {"yes": "Yes", "partial": "Partial", "no": "No", "unknown": "n/v"}
+EN = templates_for("en")
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -133,19 +136,21 @@ def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, layer: str) -> No
         assert j.postal in label
         assert label == f"{j.postal}\n{word}"
 
-    assert len(data.alt_text) <= 1024
-    counts_text = re.search(r"per category: (.*?)\.(?: |$)", data.alt_text).group(1)
+    alt_text = map_text(kb, data, EN).alt_text  # what /map sends with the image (English here)
+    assert len(alt_text) <= 1024
+    counts_text = re.search(r"per category: (.*?)\.(?: |$)", alt_text).group(1)
     counts = dict(part.rsplit(": ", 1) for part in counts_text.split("; "))
-    names = {entry.key: entry.name for entry in data.legend}
+    names = {entry.key: _category_name(entry.key, data, EN) for entry in data.legend}
     assert counts == {names[k]: str(expected_counts.get(k, 0)) for k in names}
     top = next((k for k in HIGHLIGHT[data.layer_kind] if expected_counts.get(k)), None)
     if top is not None:
         members = [kb.jurisdictions[jid] for jid in data.tiles if _expected(kb, kb.jurisdictions[jid], layer)[0] == top]
-        assert all(j.name in data.alt_text or j.postal in data.alt_text for j in members)
-    assert ("current law" in data.alt_text) == (layer != "legislation")
-    assert ("legislation" in data.alt_text) == (layer == "legislation")
+        assert all(j.name in alt_text or j.postal in alt_text for j in members)
+    assert ("current law" in alt_text) == (layer != "legislation")
+    assert ("legislation" in alt_text) == (layer == "legislation")
     assert sum(expected_counts.values()) == 52
-    assert any(line.startswith(f"{names[k]} ({n})") for k, n in expected_counts.items() for line in data.summary_lines)
+    legend = {entry.key: entry.name for entry in data.legend}
+    assert any(line.startswith(f"{legend[k]} ({n})") for k, n in expected_counts.items() for line in data.summary_lines)
 
 
 def test_unknown_criterion_is_an_error(kb: KnowledgeBase) -> None:
