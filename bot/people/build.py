@@ -52,6 +52,8 @@ COMMITTEE_INCLUDE = re.compile(
 )
 COMMITTEE_EXCLUDE = re.compile(r"\b(appropriations|budget|medal of honor|revision of the journal)\b", re.IGNORECASE)
 
+_NAME_LINE = re.compile(r"^name: *(.*(?:\n[ \t]+.*)*)", re.MULTILINE)  # with its continuation lines
+COMMITTEE_KEYS = frozenset({"id", "name", "classification", "parent", "chamber", "members"})
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -68,10 +70,25 @@ def _fail(rel: str, who: str | None, problem: str) -> PeopleDataInvalid:
     return PeopleDataInvalid(f"{rel}{f' ({who})' if who else ''}: {problem}")
 
 
-def _read_yaml(path: Path, rel: str) -> dict[str, Any]:
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):", re.MULTILINE)
+PERSON_KEYS = frozenset({"id", "name", "email", "party", "roles", "offices", "links"})
+
+
+def only_keys(text: str, keys: frozenset[str]) -> str:
+    """The YAML text of just these top-level keys (a person file's sources, other names and extras are most of
+    its bytes and parse time). A top-level key starts a line; everything up to the next one belongs to it."""
+    starts = [(m.start(), m.group(1)) for m in _TOP_KEY.finditer(text)]
+    if not starts or starts[0][0] != 0:
+        return text  # something unusual at the top: parse it all and let YAML judge
+    ends = [pos for pos, _ in starts[1:]] + [len(text)]
+    return "".join(text[pos:end] for (pos, key), end in zip(starts, ends, strict=True) if key in keys)
+
+
+def _read_yaml(path: Path, rel: str, keys: frozenset[str] | None = None) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_bytes(), Loader=_LOADER)  # a safe loader (C or Python)
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(only_keys(text, keys) if keys else text, Loader=_LOADER)  # a safe loader (C or Python)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise _fail(rel, None, f"not readable YAML ({str(exc).splitlines()[0]})") from exc
     if not isinstance(data, dict):
         raise _fail(rel, None, "expected a mapping at the top")
@@ -111,7 +128,10 @@ def read_committees(data: Path, state: str) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     for path in sorted((data / state / "committees").glob("*.yml")):
         rel = str(path.relative_to(data.parent))
-        raw = _read_yaml(path, rel)
+        head = _NAME_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
+        if head and not COMMITTEE_INCLUDE.search(head.group(1)):
+            continue  # not a committee we keep: no need to parse it
+        raw = _read_yaml(path, rel, COMMITTEE_KEYS)
         name, cid = raw.get("name"), raw.get("id")
         if not isinstance(name, str) or not isinstance(cid, str):
             raise _fail(rel, cid if isinstance(cid, str) else None, "a committee needs an id and a name")
@@ -185,7 +205,7 @@ def read_person(
     path: Path, rel: str, state: str, as_of: dt.date, corrections: dict[tuple[str, str], Correction] | None = None
 ) -> list[dict[str, Any]]:
     """The trimmed seat(s) one person file holds on ``as_of`` (usually one, none for someone between terms)."""
-    raw = _read_yaml(path, rel)
+    raw = _read_yaml(path, rel, PERSON_KEYS)
     pid, name = raw.get("id"), raw.get("name")
     who = pid if isinstance(pid, str) else None
     if not isinstance(pid, str) or not pid.startswith("ocd-person/"):
