@@ -180,6 +180,12 @@ def _cached(root: Path) -> Directory:
     return read_directory(root)
 
 
+def people_root(knowledge_path: Path) -> Path:
+    """The people folder inside a knowledge folder, or the shipped one when that folder has no snapshot."""
+    candidate = knowledge_path / "people"
+    return candidate if (candidate / SNAPSHOT).is_file() else DEFAULT_PEOPLE_ROOT
+
+
 def load_directory(path: Path | None = None) -> Directory:
     """The shipped snapshot, read once per folder and cached. Blocking: the bot calls it via asyncio.to_thread."""
     return _cached((path or DEFAULT_PEOPLE_ROOT).resolve())

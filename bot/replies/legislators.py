@@ -172,3 +172,8 @@ def unknown_state_reply(query: str, suggestions: tuple[Entry, ...], t: Templates
     from bot.replies.build import not_found_reply
 
     return not_found_reply(query, "jurisdiction", suggestions, t)
+
+
+def usage_reply(t: Templates) -> Reply:
+    """``/legislators`` with no state (and no saved district)."""
+    return _error(t, t.render("legislators.need_state"), meta={})

@@ -129,6 +129,10 @@ class Responder:
     def about(self, locale: str = DEFAULT_LOCALE) -> Reply:
         return build.about_reply(self.kb, templates_for(locale), people=read_meta())
 
+    def load_people(self) -> Directory:
+        """Read the legislator directory now (blocking; the bot calls it via asyncio.to_thread)."""
+        return self._people()
+
     @property
     def people(self) -> Directory:
         """The legislator directory (read once; the bot loads it off the event loop before the first lookup)."""
