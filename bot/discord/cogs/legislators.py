@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
-from bot.discord.app import QiBotMixin
+from bot.discord.app import QiBot
 from bot.discord.cogs.lookup import PUBLIC, PublicReplies
 from bot.discord.locale import reply_locale
 from bot.discord.transformers import Jurisdiction
@@ -33,7 +33,7 @@ log = logging.getLogger("qibot.discord.legislators")
 class Legislators(PublicReplies, commands.Cog):
     """Current state legislators and DC councilmembers by state, chamber and district."""
 
-    def __init__(self, bot: QiBotMixin) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         self._init_cooldowns(bot)
         self._loading: asyncio.Task[Directory] | None = None
@@ -47,7 +47,7 @@ class Legislators(PublicReplies, commands.Cog):
             self._loading = asyncio.create_task(asyncio.to_thread(self.bot.responder.load_people))
         return await self._loading
 
-    def _state_id(self, interaction: discord.Interaction) -> str | None:
+    def _state_id(self, interaction: discord.Interaction[QiBot]) -> str | None:
         typed = getattr(interaction.namespace, "state", None)
         return self.bot.responder.kb.jurisdiction_index.resolve(str(typed)).id if typed else None
 
@@ -71,7 +71,7 @@ class Legislators(PublicReplies, commands.Cog):
     )
     async def legislators(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[QiBot],
         state: Jurisdiction | None = None,
         chamber: str | None = None,
         district: str | None = None,
@@ -91,7 +91,7 @@ class Legislators(PublicReplies, commands.Cog):
 
     @legislators.autocomplete("chamber")
     async def chamber_autocomplete(
-        self, interaction: discord.Interaction, value: str
+        self, interaction: discord.Interaction[QiBot], value: str
     ) -> list[app_commands.Choice[str]]:
         sid = self._state_id(interaction)
         if sid is None:
@@ -107,7 +107,7 @@ class Legislators(PublicReplies, commands.Cog):
 
     @legislators.autocomplete("district")
     async def district_autocomplete(
-        self, interaction: discord.Interaction, value: str
+        self, interaction: discord.Interaction[QiBot], value: str
     ) -> list[app_commands.Choice[str]]:
         sid = self._state_id(interaction)
         if sid is None:
@@ -136,5 +136,5 @@ def district_choices(people: Directory, state: str, chamber: Chamber, value: str
     return choices
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Legislators(bot))  # type: ignore[arg-type]
+async def setup(bot: QiBot) -> None:
+    await bot.add_cog(Legislators(bot))
