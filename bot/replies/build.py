@@ -459,6 +459,6 @@ def map_reply(kb: KnowledgeBase, layer: str, t: Templates) -> Reply:
     from bot.replies.maplayers import map_data
     from bot.replies.maptext import map_text
 
-    text = map_text(kb, map_data(kb, layer), t)
+    text = map_text(kb, map_data(kb, layer, t), t)
     title, _, body = text.content.partition("\n")
     return Reply(kind="map", pages=(Page(title.replace("**", ""), body),), meta={"layer": layer})
