@@ -207,7 +207,7 @@ def cmd_people_build(args: argparse.Namespace) -> int:
         print(f"qibot people build: correction not needed any more (the source changed): {entry}", file=sys.stderr)
     counts = built.meta["counts"]
     print(
-        f"ok: {counts['legislators']} seat-holders in {counts["states"]} jurisdictions (the states and DC), "
+        f"ok: {counts['legislators']} seat-holders in {counts['states']} jurisdictions (the states and DC), "
         f"{counts['committees']} judiciary/public-safety committees; source {built.meta['commit'][:12]} "
         f"({built.meta['commit_date']}); " + ", ".join(f"{name} {size:,} bytes" for name, size in sizes.items())
         + f"; {time.perf_counter() - started:.1f} s"
