@@ -49,7 +49,8 @@ def main(argv: list[str]) -> int:
         return run(str(BIN / "qibot"), *argv[1:])
     # The checks are independent: run them side by side, report in order, stop before the tests on a failure.
     checks = ([str(BIN / "ruff"), "check", "."], [str(BIN / "lint-imports")], [str(BIN / "mypy")],
-              [str(BIN / "qibot"), "kb", "validate"], [str(BIN / "qibot"), "kb", "sources", "--check"])
+              [str(BIN / "qibot"), "kb", "validate"], [str(BIN / "qibot"), "kb", "sources", "--check"],
+              [str(BIN / "qibot"), "people", "check"])
     running = [subprocess.Popen(step, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for step in checks]
     failed = 0
     for proc in running:
@@ -62,6 +63,7 @@ def main(argv: list[str]) -> int:
     # Two workers; a module that shares one bot (or another module-scoped fixture) stays in one worker
     # (tests/conftest.py groups it). Arguments given after `test` are passed on to pytest.
     return run(str(BIN / "python"), "-m", "pytest", "-n", "2", "--dist", "loadgroup", *argv[1:])
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
