@@ -15,7 +15,7 @@ LINK = 5
 
 
 async def test_command_is_synced_with_autocomplete(fake: FakeDiscord, bot: BotProcess) -> None:
-    await fake.wait_synced(10)
+    await fake.wait_synced()
     command = fake.find_command("legislators")
     options = {o["name"]: (o["type"], o.get("required", False), o.get("autocomplete", False))
                for o in command["options"]}  # fmt: skip
