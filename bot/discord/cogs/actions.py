@@ -19,15 +19,19 @@ from bot.actions.clock import OffsetClock, SystemClock
 from bot.actions.render import ActionMessage, render_prompt
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
 from bot.discord.checks import member_has_configured_role
-from bot.discord.respond import NO_PINGS, say_private
+from bot.discord.cogs.calls import call_button_view
+from bot.discord.locale import guild_locales, reply_locale
+from bot.discord.respond import NO_PINGS, deliver_text, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
 from bot.nonce import message_nonce
 from bot.render.discord_embeds import action_message
 from bot.replies.fit import clip
+from bot.replies.responder import templates_for
 from bot.replies.templates import TemplateProblem
 from bot.store import StoreConflict, times
 from bot.store.actions import Claim
+from bot.store.members import OUTCOMES
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -133,6 +137,14 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         prompt = await self.find_prompt(guild_id, name)
         return await asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), jurisdiction)  # type: ignore[attr-defined]
 
+    def message_kwargs(self, msg: ActionMessage, guild_id: int | None, late_for: int | None = None) -> dict:
+        """What to send for a call to action; a call-script prompt gets its "Call your legislators" button."""
+        kwargs = action_message(msg, late_for=late_for)
+        if msg.call:
+            locale = guild_locales(self.bot).get(guild_id or 0) or "en"
+            kwargs["view"] = call_button_view(msg.prompt_id, locale, kwargs.get("view"))
+        return kwargs
+
     async def _in_time(self, interaction: discord.Interaction, work: Awaitable[T]) -> T:
         """Await ``work``; if it takes longer than the defer threshold (a render worker starting on a busy
         host), defer first so Discord's 3-second deadline is never missed. Replies then go as follow-ups."""
@@ -189,7 +201,9 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         msg = await self._rendered_or_say(interaction, prompt, jurisdiction)
         if msg is None:
             return
-        await say_private(interaction, "Preview (only you can see this):", **action_message(msg))
+        await say_private(
+            interaction, "Preview (only you can see this):", **self.message_kwargs(msg, interaction.guild_id)
+        )
 
     @app_commands.command(name="post", description="Post a call to action in a channel now")
     @app_commands.describe(
@@ -227,7 +241,9 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)])
         try:
             nonce = message_nonce("post", prompt, jurisdiction, channel.id, interaction.id)  # a retried POST posts once
-            sent = await channel.send(content, allowed_mentions=mentions, nonce=nonce, **action_message(msg))
+            sent = await channel.send(
+                content, allowed_mentions=mentions, nonce=nonce, **self.message_kwargs(msg, interaction.guild_id)
+            )
         except discord.Forbidden:
             await say_private(interaction, f"Discord refused: I may not post in {channel.mention}.", "forbidden")
             return
@@ -391,6 +407,30 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             f"Deleted “{prompt}”." if done else f"“{clip(prompt, 40)}” is not one of this server's prompts.",
         )
 
+    @app_commands.command(name="stats", description="Call outcomes of a call prompt by day and outcome, privately")
+    @app_commands.describe(prompt="Prompt name")
+    @app_commands.autocomplete(prompt=prompt_autocomplete)
+    async def stats(self, interaction: discord.Interaction, prompt: str) -> None:
+        t = templates_for(reply_locale(interaction))
+        guild_id = interaction.guild_id or 0
+
+        async def tally() -> str:
+            days = await self.bot.store.outcome_tally(guild_id, prompt)  # type: ignore[attr-defined]
+            name = clip(prompt, 40)
+            if not days:
+                return t.render("stats.none", prompt=name)
+            totals = dict.fromkeys(OUTCOMES, 0)
+            lines = [t.render("stats.title", prompt=name), "```", t.render("stats.header")]
+            for day, counts in days.items():
+                lines.append(t.render("stats.row", day=day.isoformat(), **counts))
+                for outcome, n in counts.items():
+                    totals[outcome] += n
+            lines += [t.render("stats.total", **totals), "```"]
+            return clip("\n".join(lines), limits.MESSAGE_CONTENT)
+
+        await deliver_text(interaction, tally, defer_after=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
+        self.bot.log_interaction(interaction, None, "ok")  # type: ignore[attr-defined]
+
     @app_commands.command(name="allow-ping", description="Moderators: the one role calls to action may ping (or none)")
     @app_commands.describe(role="The role organizers may ping; leave empty to allow none")
     async def allow_ping(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
@@ -410,7 +450,9 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         late_for = int(claim.run_at.timestamp()) if claim.late else None
         try:
             nonce = message_nonce("run", sched.id, claim.run_at.isoformat())  # a retried POST posts once
-            sent = await channel.send(allowed_mentions=NO_PINGS, nonce=nonce, **action_message(msg, late_for=late_for))
+            sent = await channel.send(
+                allowed_mentions=NO_PINGS, nonce=nonce, **self.message_kwargs(msg, sched.guild_id, late_for=late_for)
+            )
         except discord.NotFound as exc:
             raise ChannelUnavailable(f"channel <#{sched.channel_id}> no longer exists") from exc
         except discord.Forbidden as exc:
