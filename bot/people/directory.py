@@ -5,19 +5,29 @@ from __future__ import annotations
 import gzip
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
 import yaml
 
-from bot.people.checks import PeopleDataInvalid, natural_key, record_problem
+from bot.people.checks import URL, PeopleDataInvalid, natural_key, record_problem
 from bot.people.model import CHAMBERS, Chamber, Legislator
 
 DEFAULT_PEOPLE_ROOT = Path(__file__).resolve().parents[2] / "knowledge" / "people"
 SNAPSHOT = "legislators.json.gz"
 META = "meta.json"
 FIND_PAGES = "find-my-legislator.yaml"
+
+
+@dataclass(frozen=True)
+class FindPage:
+    """A "find my legislator" page: its URL, whether it is the body's own (official) and the body's name."""
+
+    url: str
+    official: bool
+    name: str = ""
 
 
 def district_key(district: str) -> str:
@@ -32,8 +42,8 @@ class Directory:
         self,
         legislators: list[Legislator],
         *,
-        find_pages: dict[str, str] | None = None,
-        not_covered: dict[str, str] | None = None,
+        find_pages: dict[str, FindPage] | None = None,
+        not_covered: dict[str, FindPage] | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
         self._seats: dict[tuple[str, Chamber, str], list[Legislator]] = defaultdict(list)
@@ -74,10 +84,20 @@ class Directory:
         """Whether the data holds this state's legislature (nyc: False: the City Council is not in Open States)."""
         return bool(self.chambers(state))
 
-    def find_my_legislator_url(self, state: str) -> str | None:
-        """The legislature's own official "find my legislator" page (or the body's, for one not in the data)."""
+    def find_page(self, state: str) -> FindPage | None:
+        """The lookup page for this state's legislature, or for a body the data does not hold (nyc)."""
         state = state.casefold()
         return self._find_pages.get(state) or self._not_covered.get(state)
+
+    def find_my_legislator_url(self, state: str) -> str | None:
+        """The legislature's own official "find my legislator" page (or the body's, for one not in the data);
+        Open States' address lookup where no official one is confirmed (knowledge/people/find-my-legislator.yaml)."""
+        page = self.find_page(state)
+        return page.url if page else None
+
+    def not_in_data(self, state: str) -> FindPage | None:
+        """A body we know of but the data does not hold (the New York City Council), with its own page."""
+        return self._not_covered.get(state.casefold())
 
 
 def _legislator(row: dict[str, Any]) -> Legislator:
@@ -107,7 +127,7 @@ def read_snapshot(path: Path) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], rows)
 
 
-def read_find_pages(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+def read_find_pages(path: Path) -> tuple[dict[str, FindPage], dict[str, FindPage]]:
     """(state -> the legislature's find-my-legislator page, body not in the data -> its official page)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -115,17 +135,19 @@ def read_find_pages(path: Path) -> tuple[dict[str, str], dict[str, str]]:
         raise PeopleDataInvalid(f"{path.name}: not readable ({exc})") from exc
     if not isinstance(data, dict):
         raise PeopleDataInvalid(f"{path.name}: expected a mapping")
-    pages: dict[str, dict[str, str]] = {}
+    pages: dict[str, dict[str, FindPage]] = {}
     for section in ("legislatures", "not_in_data"):
         entries = data.get(section) or {}
         if not isinstance(entries, dict):
             raise PeopleDataInvalid(f"{path.name}: {section} must be a mapping")
         pages[section] = {}
         for state, entry in entries.items():
-            url = entry.get("url") if isinstance(entry, dict) else entry
-            if not isinstance(url, str) or not url.startswith("https://"):
+            if not isinstance(entry, dict) or not isinstance(entry.get("official"), bool):
+                raise PeopleDataInvalid(f"{path.name}: {section}.{state}: needs url and official: true/false")
+            url = entry.get("url")
+            if not isinstance(url, str) or not URL.match(url) or not url.startswith("https://"):
                 raise PeopleDataInvalid(f"{path.name}: {section}.{state}: the url must be https://…")
-            pages[section][str(state).casefold()] = url
+            pages[section][str(state).casefold()] = FindPage(url, entry["official"], str(entry.get("name", "")))
     return pages["legislatures"], pages["not_in_data"]
 
 
