@@ -75,6 +75,11 @@ async def test_me_district_autocompletes_real_districts_and_saves(fake: FakeDisc
         await fake.inject_command("me district", {"state": "CT", "chamber": "attic", "district": "1"}, user=ALICE)
     )
     assert "is not a chamber of Connecticut" in wrong
+    nyc = await _text(
+        await fake.inject_command("me district", {"state": "NYC", "chamber": "council", "district": "1"}, user=ALICE)
+    )
+    assert nyc.startswith("qibot has no legislator data for New York City.")
+    assert load_directory().find_my_legislator_url("nyc") in nyc
 
     district, members = _seat("ct", "lower")
     saved = await _text(
@@ -141,7 +146,9 @@ async def test_call_prompt_members_outcomes_stats_and_forget(fake: FakeDiscord, 
     assert (await _text(await fake.inject_component(bob_card, bob_called, user=BOB))).startswith("Recorded: Called.")
     assert len(fake.channel_messages[ACTIONS]) == public_count, "nothing personal is posted publicly"
 
-    denied = await (await fake.inject_command("action stats", {"prompt": "contact-legislator"}, user=BOB)).wait_response()
+    denied = await (
+        await fake.inject_command("action stats", {"prompt": "contact-legislator"}, user=BOB)
+    ).wait_response()
     assert "permission" in denied.data["content"]
     stats = await _text(
         await fake.inject_command("action stats", {"prompt": "contact-legislator"}, roles=[ORGANIZER_ROLE])
