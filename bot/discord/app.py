@@ -18,6 +18,7 @@ from bot.discord.views import PageButton, ReportButton
 from bot.health import write_heartbeat
 from bot.kb.gitsync import GitSync
 from bot.kb.snapshot import KnowledgeBase
+from bot.people.directory import load_directory, people_root
 from bot.replies.responder import Responder
 from bot.settings import Settings
 from bot.store import Store
@@ -35,6 +36,7 @@ EXTENSIONS = (
     "bot.discord.cogs.subscriptions",
     "bot.discord.cogs.calls",
     "bot.discord.cogs.me",
+    "bot.discord.cogs.legislators",
 )
 
 
@@ -76,7 +78,8 @@ class QiBotMixin:
         )
         self.settings = settings
         self.knowledge = knowledge
-        self.responder = Responder(knowledge)
+        people = people_root(settings.knowledge_path)
+        self.responder = Responder(knowledge, people=lambda: load_directory(people))
         self.store = store
         self.synced: list[app_commands.AppCommand] = []
         self.git = (

@@ -12,9 +12,10 @@ import discord
 from discord import app_commands
 
 from bot import limits
-from bot.people.directory import Directory, load_directory
+from bot.people.directory import Directory
 from bot.people.model import Chamber, chamber_key, parse_chamber
-from bot.replies.templates import TemplateProblem, Templates
+from bot.replies import legislators as people_replies
+from bot.replies.templates import Templates
 
 if TYPE_CHECKING:
     from bot.discord.app import QiBot
@@ -23,26 +24,21 @@ _lock = asyncio.Lock()
 
 
 async def directory(bot: object) -> Directory:
-    """The shipped legislator snapshot, read once per process in a thread (never on the event loop)."""
+    """The shipped legislator snapshot (the responder's, shared with /legislators), read once in a thread."""
     found: Directory | None = getattr(bot, "people", None)
     if found is not None:
         return found
     async with _lock:
         found = getattr(bot, "people", None)
         if found is None:
-            path = getattr(getattr(bot, "settings", None), "people_path", None)
-            found = await asyncio.to_thread(load_directory, path)
+            found = await asyncio.to_thread(bot.responder.load_people)  # type: ignore[attr-defined]
             bot.people = found  # type: ignore[attr-defined]
     return found
 
 
 def chamber_name(t: Templates, state: str, chamber: str) -> str:
     """ "House", "Senate", "Assembly", "Council" ... in the reply's language."""
-    key = chamber_key(state, chamber) if chamber in ("upper", "lower", "legislature") else chamber  # type: ignore[arg-type]
-    try:
-        return t.render(f"legislators.chamber.{key}")
-    except TemplateProblem:
-        return key.capitalize()
+    return people_replies.chamber_name(state, chamber, t)  # type: ignore[arg-type]
 
 
 def state_name(bot: QiBot, state: str) -> str:
@@ -59,7 +55,7 @@ class Seat:
 
 def resolve_state(bot: QiBot, text: str) -> str | None:
     """A typed state ("CT", "conn", "Connecticut") as a knowledge-base id, or None."""
-    return bot.responder.kb.index("jurisdiction").resolve(text or "").id
+    return bot.responder.kb.jurisdiction_index.resolve(text or "").id
 
 
 def resolve_chamber(people: Directory, state: str, text: str) -> Chamber | None:
@@ -118,16 +114,12 @@ async def chamber_choices(
 
 async def district_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete: only the districts the data holds for the state and chamber typed so far."""
+    from bot.discord.cogs.legislators import district_choices as choices
+
     bot: QiBot = interaction.client  # type: ignore[assignment]
     people = await directory(bot)
     state = resolve_state(bot, str(getattr(interaction.namespace, "state", "") or ""))
     if state is None or not people.covered(state):
         return []
     chamber = resolve_chamber(people, state, str(getattr(interaction.namespace, "chamber", "") or ""))
-    if chamber is None:
-        return []
-    wanted = current.casefold().strip()
-    districts = people.districts(state, chamber)
-    found = [d for d in districts if d.casefold().startswith(wanted)]
-    found += [d for d in districts if wanted in d.casefold() and d not in found]
-    return [app_commands.Choice(name=d[: limits.CHOICE_NAME], value=d) for d in found[: limits.AUTOCOMPLETE_CHOICES]]
+    return [] if chamber is None else choices(people, state, chamber, current)

@@ -28,6 +28,7 @@ class FindPage:
     url: str
     official: bool
     name: str = ""
+    part_of: str = ""  # the state whose legislators also represent this body's residents (nyc: ny)
 
 
 def district_key(district: str) -> str:
@@ -147,7 +148,9 @@ def read_find_pages(path: Path) -> tuple[dict[str, FindPage], dict[str, FindPage
             url = entry.get("url")
             if not isinstance(url, str) or not URL.match(url) or not url.startswith("https://"):
                 raise PeopleDataInvalid(f"{path.name}: {section}.{state}: the url must be https://…")
-            pages[section][str(state).casefold()] = FindPage(url, entry["official"], str(entry.get("name", "")))
+            pages[section][str(state).casefold()] = FindPage(
+                url, entry["official"], str(entry.get("name", "")), str(entry.get("part_of", ""))
+            )
     return pages["legislatures"], pages["not_in_data"]
 
 
@@ -163,8 +166,24 @@ def read_directory(root: Path) -> Directory:
 
 
 @lru_cache(maxsize=4)
+def read_meta(root: Path = DEFAULT_PEOPLE_ROOT) -> dict[str, Any]:
+    """meta.json alone (a kilobyte: source commit, date, licence, counts) for /about; {} when missing."""
+    try:
+        data = json.loads((root / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@lru_cache(maxsize=4)
 def _cached(root: Path) -> Directory:
     return read_directory(root)
+
+
+def people_root(knowledge_path: Path) -> Path:
+    """The people folder inside a knowledge folder, or the shipped one when that folder has no snapshot."""
+    candidate = knowledge_path / "people"
+    return candidate if (candidate / SNAPSHOT).is_file() else DEFAULT_PEOPLE_ROOT
 
 
 def load_directory(path: Path | None = None) -> Directory:

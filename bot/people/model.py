@@ -27,7 +27,7 @@ CHAMBER_WORDS: dict[str, Chamber] = {
 # Titles as Open States' jurisdiction metadata (openstates-metadata, roles' `title`) gives them, where they differ
 # from the defaults below ("Senator" for an upper chamber, "Representative" for a lower one).
 _LOWER_TITLES = {
-    "ca": "Assembly Member",
+    "ca": "Assemblymember",
     "nv": "Assembly Member",
     "nj": "Assembly Member",
     "ny": "Assembly Member",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 from bot.kb.lookup import Entry
@@ -424,8 +425,9 @@ def usage_reply(t: Templates, problem: str | None = None) -> Reply:
     )
 
 
-def about_reply(kb: KnowledgeBase, t: Templates) -> Reply:
-    """What the bot is, its coverage and sources, and how to report an error."""
+def about_reply(kb: KnowledgeBase, t: Templates, people: dict[str, Any] | None = None) -> Reply:
+    """What the bot is, its coverage and sources, and how to report an error; ``people`` is the legislator
+    snapshot's meta.json (source commit and date, licence), shown when present."""
     statuses = [j.review.status for j in kb.jurisdictions.values()]
     body = t.render(
         "about.body",
@@ -435,6 +437,11 @@ def about_reply(kb: KnowledgeBase, t: Templates) -> Reply:
         partial=statuses.count(ReviewStatus.PARTIAL),
         missing=statuses.count(ReviewStatus.NOT_REVIEWED),
     )
+    if people and people.get("commit"):
+        body += "\n" + t.render(
+            "about.people", commit=str(people["commit"])[:12], date=str(people.get("commit_date", ""))[:10],
+            count=people.get("counts", {}).get("legislators", 0),
+        )  # fmt: skip
     return Reply(
         kind="about",
         pages=(Page(t.render("about.title"), body, footer=t.render("about.footer", version=kb.version)),),

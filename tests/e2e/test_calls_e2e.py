@@ -94,6 +94,20 @@ async def test_me_district_autocompletes_real_districts_and_saves(fake: FakeDisc
     assert "Call outcomes counted under a salted hash of your id (never the id itself): 0." in shown
 
 
+async def test_legislators_without_arguments_uses_the_saved_district(fake: FakeDiscord, bot: BotProcess) -> None:
+    district, members = _seat("ct", "lower")
+    mine = await answer(await fake.inject_command("legislators", {"public": False}, user=ALICE))
+    embed = mine["embeds"][0]
+    assert embed["title"] == f"Connecticut House, district {district}"
+    assert all(p.name in embed["description"] for p in members)
+    with_args = await answer(
+        await fake.inject_command("legislators", {"state": "CT", "chamber": "house", "district": district})
+    )
+    assert with_args["embeds"][0]["title"] == embed["title"]
+    nothing_saved = await answer(await fake.inject_command("legislators", {"public": False}, user=BOB))
+    assert "legislators CT house 113" in str(nothing_saved)
+
+
 async def test_call_prompt_members_outcomes_stats_and_forget(fake: FakeDiscord, bot: BotProcess) -> None:
     alice_district, alice_members = _seat("ct", "lower")
     posted_reply = await answer(

@@ -23,6 +23,7 @@ from bot.discord.people import Seat, chamber_name, directory, resolve_seat, stat
 from bot.discord.respond import NO_PINGS, deliver_text, reply_private
 from bot.kb.schema import ActionPrompt
 from bot.people.model import Legislator
+from bot.replies import legislators as people_replies
 from bot.replies.fit import clip
 from bot.replies.responder import templates_for
 from bot.replies.templates import TemplateProblem, Templates
@@ -234,7 +235,8 @@ def legislator_card(
     person: Legislator, script: str, prompt: str, t: Templates, locale: str
 ) -> tuple[discord.Embed, discord.ui.View]:
     """One legislator: name and party, phone and email as text, the script, and a row of outcome buttons."""
-    title = t.render("call.legislator", title=person.title, name=person.name, party=person.party)
+    title = t.render("call.legislator", title=people_replies.title_text(person, t), name=person.name,
+                     party=person.party)  # fmt: skip
     contact = t.render("call.contact", phone=person.phone, email=person.email)
     embed = discord.Embed(
         title=clip(title, limits.EMBED_TITLE), description=clip(f"{contact}\n\n{script}", limits.EMBED_DESCRIPTION),

@@ -14,12 +14,12 @@ from bot.discord.transformers import Criterion, Jurisdiction, Term
 PUBLIC = "Show the reply to the channel (default) or only to you"
 
 
-class Lookup(commands.Cog):
-    """Answers from the knowledge base. Public replies are rate-limited per member; over the limit the
-    answer still comes, privately."""
+class PublicReplies:
+    """Answers public by default, rate-limited per member: over the limit the answer still comes, privately."""
 
-    def __init__(self, bot: QiBotMixin) -> None:
-        self.bot = bot
+    bot: QiBotMixin
+
+    def _init_cooldowns(self, bot: QiBotMixin) -> None:
         settings = bot.settings
         self._cooldowns: dict[int, app_commands.Cooldown] = {}
         self._rate, self._per = settings.public_cooldown_rate, settings.public_cooldown_seconds
@@ -32,7 +32,7 @@ class Lookup(commands.Cog):
             bucket = self._cooldowns[user_id] = app_commands.Cooldown(self._rate, self._per)
         return bucket.update_rate_limit() is None
 
-    async def _answer(self, interaction: discord.Interaction, make, public: bool) -> None:
+    async def _answer(self, interaction: discord.Interaction, make, public: bool, name: str | None = None) -> None:
         if public and not self._allow_public(interaction.user.id):
             public = False
             interaction.extras["outcome"] = "cooldown-private"
@@ -41,7 +41,16 @@ class Lookup(commands.Cog):
             interaction, make(locale), public=public, defer_after=self.bot.settings.defer_after_seconds, locale=locale
         )
         outcome = interaction.extras.get("outcome") or (reply.kind if reply.private else "ok")
-        self.bot.log_interaction(interaction, None, outcome)
+        self.bot.log_interaction(interaction, name, outcome)
+
+
+class Lookup(PublicReplies, commands.Cog):
+    """Answers from the knowledge base. Public replies are rate-limited per member; over the limit the
+    answer still comes, privately."""
+
+    def __init__(self, bot: QiBotMixin) -> None:
+        self.bot = bot
+        self._init_cooldowns(bot)
 
     @app_commands.command(name="state", description="Where qualified immunity stands in a state, DC or New York City")
     @app_commands.describe(jurisdiction="A state, DC or NYC: name, postal code or abbreviation", public=PUBLIC)

@@ -25,6 +25,7 @@ from bot.discord.people import (
 )
 from bot.discord.respond import NO_PINGS, deliver_text, say_private
 from bot.discord.transformers import Jurisdiction
+from bot.replies import legislators as people_replies
 from bot.replies.responder import templates_for
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
             await self.bot.store.save_district(interaction.user.id, found.state, found.chamber, found.district)  # type: ignore[attr-defined]
             chamber_word = chamber_name(t, found.state, found.chamber)
             names = ", ".join(
-                t.render("call.legislator", title=p.title, name=p.name, party=p.party)
+                t.render("call.legislator", title=people_replies.title_text(p, t), name=p.name, party=p.party)
                 for p in people.members(found.state, found.chamber, found.district)
             )
             return "\n".join(
