@@ -33,3 +33,25 @@ def test_a_prompt_for_one_chamber_asks_for_that_chamber() -> None:
     assert wants_other_chamber(_call("upper"), lower)
     assert not wants_other_chamber(_call("upper"), upper)
     assert not wants_other_chamber(_call("lower"), council), "a unicameral seat is always the one to call"
+
+
+async def test_a_button_error_reaches_the_central_handler() -> None:
+    from bot.discord.errors import reported
+    from bot.store import StoreUnavailable
+
+    seen: list[Exception] = []
+
+    class Tree:
+        async def on_error(self, interaction: object, error: Exception) -> None:
+            seen.append(error)
+
+    class Interaction:
+        client = type("Client", (), {"tree": Tree()})()
+
+    class Item:
+        @reported
+        async def callback(self, interaction: object) -> None:
+            raise StoreUnavailable("database down")
+
+    await Item().callback(Interaction())
+    assert isinstance(seen[0], StoreUnavailable)

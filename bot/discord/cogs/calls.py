@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot import limits
 from bot.actions.render import render_script
+from bot.discord.errors import reported
 from bot.discord.locale import reply_locale
 from bot.discord.people import Seat, chamber_name, directory, resolve_seat, state_name
 from bot.discord.respond import NO_PINGS, deliver_text, reply_private
@@ -82,6 +83,7 @@ class CallButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
     ) -> CallButton:
         return cls(match["prompt"], reply_locale(interaction))
 
+    @reported
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: QiBot = interaction.client  # type: ignore[assignment]
         locale = reply_locale(interaction)
@@ -151,6 +153,7 @@ class PickButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
     ) -> PickButton:
         return cls(match["prompt"], reply_locale(interaction))
 
+    @reported
     async def callback(self, interaction: discord.Interaction) -> None:
         t = templates_for(reply_locale(interaction))
         await interaction.response.send_modal(DistrictModal(self.prompt, t, "", ""))
@@ -168,8 +171,8 @@ class DistrictModal(discord.ui.Modal):
         self.state = discord.ui.TextInput(
             label=t.render("call.form_state"), max_length=40, default=state.upper() or None
         )
-        self.chamber = discord.ui.TextInput(
-            label=t.render("call.form_chamber"), max_length=40, default=chamber or None
+        self.chamber = discord.ui.TextInput(  # optional: DC and Nebraska have one chamber
+            label=t.render("call.form_chamber"), max_length=40, default=chamber or None, required=False
         )
         self.district = discord.ui.TextInput(label=t.render("call.form_district"), max_length=40)
         for item in (self.state, self.chamber, self.district):
@@ -275,6 +278,7 @@ class OutcomeButton(
     ) -> OutcomeButton:
         return cls(match["prompt"], long_id(match["leg"]), OUTCOME_CODES[match["o"]], reply_locale(interaction))
 
+    @reported
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: QiBot = interaction.client  # type: ignore[assignment]
         t = templates_for(reply_locale(interaction))
@@ -284,6 +288,8 @@ class OutcomeButton(
         guild_id = interaction.guild_id
 
         async def record() -> str:
+            if await find_prompt(bot, guild_id, self.prompt) is None:  # deleted since: nothing to count
+                return t.render("call.no_prompt")
             before = await bot.store.record_outcome(  # type: ignore[union-attr]
                 guild_id=guild_id,
                 prompt=self.prompt,

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.errors import reported
 from bot.discord.locale import reply_locale
 from bot.discord.people import (
     Seat,
@@ -52,6 +53,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:f
     ) -> ForgetButton:
         return cls(int(match["uid"]), match["yes"] == "y", reply_locale(interaction))
 
+    @reported
     async def callback(self, interaction: discord.Interaction) -> None:
         t = templates_for(reply_locale(interaction))
         if interaction.user.id != self.user_id:
