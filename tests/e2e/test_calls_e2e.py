@@ -92,6 +92,8 @@ async def test_me_district_autocompletes_real_districts_and_saves(fake: FakeDisc
     shown = await _text(await fake.inject_command("me show", {}, user=ALICE))
     assert f"Saved for you: Connecticut, House district {district}." in shown
     assert "Call outcomes counted under a salted hash of your id (never the id itself): 0." in shown
+    spanish = await _text(await fake.inject_command("me show", {}, user=ALICE, locale="es-ES"))
+    assert spanish.startswith(f"Guardado para ti: Connecticut, distrito {district} de ")
 
 
 async def test_legislators_without_arguments_uses_the_saved_district(fake: FakeDiscord, bot: BotProcess) -> None:
