@@ -91,12 +91,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     """Write (or with --check, verify) knowledge/SOURCES.md."""
     from bot.kb.sources import sources_markdown
+    from bot.people.directory import people_root, read_meta
 
     root = _knowledge_root(args.path)
     kb = load_or_explain(root)
     if kb is None:
         return 1
-    text, target = sources_markdown(kb), root / "SOURCES.md"
+    text, target = sources_markdown(kb, read_meta(people_root(root))), root / "SOURCES.md"
     if args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
