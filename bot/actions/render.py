@@ -57,10 +57,7 @@ def jurisdiction_context(kb: KnowledgeBase, jid: str) -> dict[str, object]:
             "known": end.out_of + start.out_of - end.unknown - start.unknown,
             "out_of": end.out_of + start.out_of,
         },
-        "bills": [
-            {**bill_identity(b), "score": bill_score_line(kb, b, t)}
-            for b in j.bills
-        ],
+        "bills": [{**bill_identity(b), "score": bill_score_line(kb, b, t)} for b in j.bills],
     }
 
 

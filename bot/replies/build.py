@@ -77,11 +77,23 @@ def bill_score_line(kb: KnowledgeBase, bill: Bill, t: Templates) -> str | None:
     if published and (published.end is not None or published.start is not None):
         parts = []
         if published.end is not None:
-            parts.append(t.render("score.group", label=t.render("words.group.end"), points=_fmt_points(published.end),
-                                  out_of=len(kb.criteria_in("end"))))
+            parts.append(
+                t.render(
+                    "score.group",
+                    label=t.render("words.group.end"),
+                    points=_fmt_points(published.end),
+                    out_of=len(kb.criteria_in("end")),
+                )
+            )
         if published.start is not None:
-            parts.append(t.render("score.group", label=t.render("words.group.start"),
-                                  points=_fmt_points(published.start), out_of=len(kb.criteria_in("start"))))
+            parts.append(
+                t.render(
+                    "score.group",
+                    label=t.render("words.group.start"),
+                    points=_fmt_points(published.start),
+                    out_of=len(kb.criteria_in("start")),
+                )
+            )
         return " · ".join(parts)
     if bill.verdicts:
         return scores_line(*scores_of(bill.verdicts, kb.rubric), t)
@@ -129,6 +141,7 @@ def _restates(reason: str, quote: str | None) -> bool:
     """True when a reason only repeats its quote (then the quote alone is shown)."""
     if not quote:
         return False
+
     def words(text: str) -> set[str]:
         return set(re.findall(r"[a-z0-9]+", text.lower()))
 
@@ -232,8 +245,9 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
             + "\n"
             + t.render("state.unknown_value", labels=", ".join(tr(c, "short", t) for c in unknown))
         )
-        fields.append(Field(t.render("state.unknown_name", mark=t.render("words.mark.unknown"), count=len(unknown)),
-                        value))
+        fields.append(
+            Field(t.render("state.unknown_name", mark=t.render("words.mark.unknown"), count=len(unknown)), value)
+        )
     if j.bills:
         fields.extend(_bills_fields(kb, j, t))
     details = [_criterion_detail(c, v, t) for c, v in known]
@@ -318,9 +332,7 @@ def criterion_reply(kb: KnowledgeBase, cid: str, t: Templates) -> Reply:
                     verdict=bword,
                 )
             )
-    bills_name = t.render(
-        "criterion.bills_name", yes=bill_counts[Verdict.YES], partial=bill_counts[Verdict.PARTIAL]
-    )
+    bills_name = t.render("criterion.bills_name", yes=bill_counts[Verdict.YES], partial=bill_counts[Verdict.PARTIAL])
     fields.extend(Field(bills_name, block) for block in chunk_lines(bill_lines, 1024))
 
     description = t.render(

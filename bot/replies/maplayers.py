@@ -102,7 +102,7 @@ class MapData:
 
     @property
     def layer_kind(self) -> str:
-        """"current-law", "legislation" or "criterion"."""
+        """ "current-law", "legislation" or "criterion"."""
         return self.layer.partition(":")[0]
 
 
@@ -165,8 +165,14 @@ def legislation_category(j: Jurisdiction) -> str:
 
 def _legislation_tile(j: Jurisdiction) -> Tile:
     category = legislation_category(j)
-    word = {"passed": "Passed", "pending": "Pending", "study": "Study", "failed": "Failed", "unverified": "n/v",
-            "nobill": "None"}
+    word = {
+        "passed": "Passed",
+        "pending": "Pending",
+        "study": "Study",
+        "failed": "Failed",
+        "unverified": "n/v",
+        "nobill": "None",
+    }
     return Tile(category, f"{j.postal}\n{word[category]}")
 
 

@@ -25,11 +25,15 @@ DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report"
 _COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNORECASE)
 
 
+def language_of(locale: str) -> str:
+    """The one mapping from a Discord locale to a catalogue language: "es-ES" -> "es", "en-US" -> "en"."""
+    return (locale or DEFAULT_LOCALE)[:16].split("-")[0].lower()
+
+
 @lru_cache(maxsize=8)
 def templates_for(locale: str) -> Templates:
     """Templates for a Discord locale ("es-ES" -> "es"), cached."""
-    language = (locale or DEFAULT_LOCALE)[:16].split("-")[0].lower()
-    return Templates.load(language)
+    return Templates.load(language_of(locale))
 
 
 REPLY_CACHE_SIZE = 512

@@ -195,7 +195,7 @@ class DistrictModal(discord.ui.Modal):
             log.info("call form: no seat for %r %r %r", self.state.value[:20], self.chamber.value[:20],
                      self.district.value[:20])  # fmt: skip
             await reply_private(interaction, seat)
-            bot.log_interaction(interaction, "call form", "invalid")
+            bot.log_interaction(interaction, "call-form", "invalid")
             return
         await show_legislators(interaction, prompt, seat, t)
 
@@ -303,7 +303,7 @@ class OutcomeButton(
             return t.render("call.changed", before=t.render(f"call.outcome.{before}"), outcome=word)
 
         await deliver_text(interaction, record, defer_after=bot.settings.defer_after_seconds)
-        bot.log_interaction(interaction, f"call outcome:{self.outcome}", "ok")
+        bot.log_interaction(interaction, f"call-outcome:{self.outcome}", "ok")
 
 
 def call_button_view(prompt: str, locale: str, view: discord.ui.View | None) -> discord.ui.View:

@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
-from bot.discord.app import QiBotMixin
+from bot.discord.app import QiBot
 from bot.discord.cogs.lookup import PUBLIC, PublicReplies
 from bot.discord.locale import reply_locale
 from bot.discord.transformers import Jurisdiction
@@ -32,7 +32,7 @@ log = logging.getLogger("qibot.discord.legislators")
 class Legislators(PublicReplies, commands.Cog):
     """Current state legislators and DC councilmembers by state, chamber and district."""
 
-    def __init__(self, bot: QiBotMixin) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         self._init_cooldowns(bot)
         self._loading: asyncio.Task[Directory] | None = None

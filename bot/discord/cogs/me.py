@@ -61,7 +61,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:f
             return
         if not self.yes:
             await interaction.response.edit_message(content=t.render("me.kept"), view=None, allowed_mentions=NO_PINGS)
-            interaction.client.log_interaction(interaction, "me forget", "kept")  # type: ignore[attr-defined]
+            interaction.client.log_interaction(interaction, "me-forget", "kept")  # type: ignore[attr-defined]
             return
         await interaction.response.defer()  # the deletion is a database transaction: never miss the deadline
         deleted = await interaction.client.store.forget_member(self.user_id)  # type: ignore[attr-defined]
@@ -69,7 +69,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:f
         parts = [t.render(f"me.kinds.{kind}", n=deleted[kind]) for kind in FORGET_KINDS if deleted.get(kind)]
         text = t.render("me.forgotten", parts="; ".join(parts)) if parts else t.render("me.forgotten_nothing")
         await interaction.edit_original_response(content=text, view=None, allowed_mentions=NO_PINGS)
-        interaction.client.log_interaction(interaction, "me forget", "ok")  # type: ignore[attr-defined]
+        interaction.client.log_interaction(interaction, "me-forget", "ok")  # type: ignore[attr-defined]
 
 
 class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps about you (only what you chose)"):
