@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot import limits
 from bot.actions.render import render_script
 from bot.discord.errors import reported
-from bot.discord.locale import reply_locale
+from bot.discord.locale import reply_locale, words
 from bot.discord.people import Seat, chamber_name, directory, resolve_seat, state_name
 from bot.discord.respond import NO_PINGS, deliver_text, reply_private
 from bot.kb.schema import ActionPrompt
@@ -155,7 +155,7 @@ class PickButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
 
     @reported
     async def callback(self, interaction: discord.Interaction) -> None:
-        t = templates_for(reply_locale(interaction))
+        t = words(interaction)
         await interaction.response.send_modal(DistrictModal(self.prompt, t, "", ""))
 
 
@@ -180,7 +180,7 @@ class DistrictModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         bot: QiBot = interaction.client  # type: ignore[assignment]
-        t = templates_for(reply_locale(interaction))
+        t = words(interaction)
         if interaction.guild_id is None:
             await reply_private(interaction, t.render("call.guild_only"))
             return
@@ -281,7 +281,7 @@ class OutcomeButton(
     @reported
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: QiBot = interaction.client  # type: ignore[assignment]
-        t = templates_for(reply_locale(interaction))
+        t = words(interaction)
         if interaction.guild_id is None:
             await reply_private(interaction, t.render("call.guild_only"))
             return

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.errors import reported
-from bot.discord.locale import reply_locale
+from bot.discord.locale import reply_locale, words
 from bot.discord.people import (
     Seat,
     chamber_choices,
@@ -55,7 +55,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:f
 
     @reported
     async def callback(self, interaction: discord.Interaction) -> None:
-        t = templates_for(reply_locale(interaction))
+        t = words(interaction)
         if interaction.user.id != self.user_id:
             await say_private(interaction, t.render("me.not_yours"), "forbidden")
             return
@@ -85,7 +85,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
     async def _chamber_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await chamber_choices(interaction, current, templates_for(reply_locale(interaction)))
+        return await chamber_choices(interaction, current, words(interaction))
 
     async def _district_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -102,7 +102,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
     async def district(
         self, interaction: discord.Interaction, state: Jurisdiction, chamber: str, district: str
     ) -> None:
-        t = templates_for(reply_locale(interaction))
+        t = words(interaction)
         people = await directory(self.bot)
         seat = resolve_seat(self.bot, people, t, state, chamber, district)  # type: ignore[arg-type]
         if not isinstance(seat, Seat):
@@ -135,7 +135,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
 
     @app_commands.command(name="show", description="See what qibot keeps about you")
     async def show(self, interaction: discord.Interaction) -> None:
-        t = templates_for(reply_locale(interaction))
+        t = words(interaction)
         store = self.bot.store  # type: ignore[attr-defined]
 
         async def read() -> str:
