@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlparse
 
 from rapidfuzz import process
@@ -22,33 +23,37 @@ def _md(text: str) -> str:
     return neutralize_mentions(text).replace("*", "").replace("_", "\\_").replace("`", "'")
 
 
+@lru_cache(maxsize=512)
+def _fixed(t: Templates, key: str, **context: str) -> str:
+    """Templates whose output depends only on the locale and a word or two: rendered once (a Jinja render costs
+    tens of microseconds; a seat's reply would otherwise render one per member)."""
+    return t.render(key, **context)
+
+
 def source_footer(directory: Directory, t: Templates) -> str:
-    """ "Source: Open States (CC0), openstates/people 934bf09a94a3 of 2026-08-05"."""
-    return t.render(
-        "legislators.footer", commit=directory.source_commit[:12], date=directory.source_date[:10]
-    )
+    """ "Open States data (CC0), openstates/people 934bf09a94a3 of 2026-08-05"."""
+    return _fixed(t, "legislators.footer", commit=directory.source_commit[:12], date=directory.source_date[:10])
 
 
 def chamber_name(state: str, chamber: Chamber, t: Templates) -> str:
     """ "House", "Assembly", "House of Delegates", "Senate", "Council", "Legislature"."""
-    return t.render(f"legislators.chamber.{chamber_key(state, chamber)}")
+    return _fixed(t, f"legislators.chamber.{chamber_key(state, chamber)}")
 
 
 def title_text(person: Legislator, t: Templates) -> str:
     """The member's title in the reply's language ("Senator" -> "Senador/a")."""
-    return t.render(f"legislators.titles.{person.title.casefold().replace(' ', '_')}")
+    return _fixed(t, f"legislators.titles.{person.title.casefold().replace(' ', '_')}")
 
 
-def _member_block(person: Legislator, t: Templates) -> str:
-    return t.render(
-        "legislators.member",
-        name=_md(person.name),
-        title=title_text(person, t),
-        party=_md(person.party) or t.render("legislators.no_party"),
-        email=person.email or "",
-        phone=person.phone or "",
-        committees=", ".join(_md(c) for c in person.committees),
-    )
+def _member(person: Legislator, t: Templates) -> dict[str, str]:
+    return {
+        "name": _md(person.name),
+        "title": title_text(person, t),
+        "party": _md(person.party) or _fixed(t, "legislators.no_party"),
+        "email": person.email or "",
+        "phone": person.phone or "",
+        "committees": ", ".join(_md(c) for c in person.committees),
+    }
 
 
 def members_reply(
@@ -61,7 +66,7 @@ def members_reply(
         "legislators.title", state=state_name, chamber=chamber_name(state, chamber, t), district=seat,
         numbered=seat[:1].isdigit(),
     )  # fmt: skip
-    body = "\n\n".join(_member_block(p, t) for p in members)
+    body = t.render("legislators.members", members=[_member(p, t) for p in members])
     links = tuple(
         Link(clip(t.render("legislators.page_button", name=p.name), 80), p.website)
         for p in members[:MAX_MEMBER_LINKS]

@@ -37,6 +37,7 @@ def templates_for(locale: str) -> Templates:
 
 
 REPLY_CACHE_SIZE = 512
+SEAT_CACHE_SIZE = 2048  # /legislators replies (about 1 KB each): the seats members actually ask for
 
 
 class Responder:
@@ -53,6 +54,7 @@ class Responder:
         self._knowledge = knowledge
         self._people = people  # blocking on first call (reads the snapshot): the bot loads it in a thread first
         self._cache: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
+        self._seats: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
 
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
@@ -169,15 +171,17 @@ class Responder:
             return people_replies.find_reply(people, sid, name, picked, t)
         if picked is None:
             return people_replies.need_chamber_reply(people, sid, name, t)
-        key = ("legislators", people.source_commit, kb.version, sid, picked, district.casefold().strip(), locale)
-        reply = self._cache.get(key)
+        key = (people.source_commit, kb.version, sid, picked, " ".join(district.casefold().split()), locale)
+        reply = self._seats.get(key)
         if reply is None:
             if not people.members(sid, picked, district):
                 return people_replies.bad_district_reply(people, sid, name, picked, district.strip(), t)
             reply = people_replies.members_reply(people, sid, name, picked, district, t)
-            self._cache[key] = reply
-            if len(self._cache) > REPLY_CACHE_SIZE:
-                self._cache.popitem(last=False)
+            self._seats[key] = reply
+            if len(self._seats) > SEAT_CACHE_SIZE:
+                self._seats.popitem(last=False)
+        else:
+            self._seats.move_to_end(key)
         return reply
 
     def usage(self, locale: str = DEFAULT_LOCALE, problem: str | None = None) -> Reply:
