@@ -19,6 +19,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 EPHEMERAL = 64
 ACTIONS = 333_000_000_000_000_101
 ALICE, BOB = 444_000_000_000_000_101, 444_000_000_000_000_102
+SENATE_PROMPT = """id: call-senators
+kind: call-script
+chamber: upper
+bill: {jurisdiction: ct, number: HB 6004}
+title: Call your state senator
+text: Call your state senator.
+script: "{{ legislator.title }} {{ legislator.name }}, about {{ bill.number }} ({{ bill.status }})."
+"""
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -32,6 +40,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 async def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
     base = tmp_path_factory.mktemp("calls")
     shutil.copytree(ROOT / "knowledge", base / "knowledge")
+    (base / "knowledge" / "actions" / "call-senators.yaml").write_text(SENATE_PROMPT)
     env = bot_env(fake, base, QIBOT_KNOWLEDGE_PATH=str(base / "knowledge"), QIBOT_SCHEDULER_SECONDS="0")
     async with running_bot(fake, env) as process:
         yield process
@@ -192,3 +201,33 @@ async def test_call_prompt_members_outcomes_stats_and_forget(fake: FakeDiscord, 
     assert "qibot has no district saved for you" in shown
     assert "(never the id itself): 0." in shown
     await asyncio.sleep(0)
+
+
+async def test_a_prompt_for_the_other_chamber_asks_for_that_district(fake: FakeDiscord, bot: BotProcess) -> None:
+    """Alice saved a House seat; a call to senators opens the form with her state and the Senate filled in."""
+    await _text(
+        await fake.inject_command(
+            "me district", {"state": "CT", "chamber": "house", "district": _seat("ct", "lower")[0]}, user=ALICE
+        )
+    )
+    post_it = {"prompt": "call-senators", "channel": ACTIONS}
+    await answer(await fake.inject_command("action post", post_it, roles=[ORGANIZER_ROLE]))
+    post = fake.channel_messages[ACTIONS][-1]
+    press = await fake.inject_component(post, "qibot:call:call-senators", user=ALICE)
+    modal = await press.wait_response()
+    assert modal.type == 9
+    values = [row["components"][0].get("value") for row in modal.data["components"]]
+    assert values[:2] == ["CT", "Senate"]
+    fields = [row["components"][0]["custom_id"] for row in modal.data["components"]]
+    district, members = _seat("ct", "upper")
+    submit = await fake.inject_modal_submit(
+        modal.data["custom_id"], dict(zip(fields, ["CT", "Senate", district], strict=True)), user=ALICE
+    )
+    card = (await _followups(submit, 2))[1]
+    assert card["embeds"][0]["description"].endswith(f"Senator {members[0].name}, about HB 6004 (enacted).")
+    again = await (await fake.inject_component(post, "qibot:call:call-senators", user=ALICE)).wait_response()
+    fields = [row["components"][0]["custom_id"] for row in again.data["components"]]
+    wrong = await fake.inject_modal_submit(
+        again.data["custom_id"], dict(zip(fields, ["CT", "Senate", "999"], strict=True)), user=ALICE
+    )
+    assert "has no Senate district “999”" in (await answer(wrong))["content"]
