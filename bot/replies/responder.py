@@ -55,6 +55,7 @@ class Responder:
         self._people = people  # blocking on first call (reads the snapshot): the bot loads it in a thread first
         self._cache: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
         self._seats: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
+        self._loaded_people: Directory | None = None
 
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
@@ -133,11 +134,13 @@ class Responder:
         return self._answer("term", "explain", query, locale)
 
     def about(self, locale: str = DEFAULT_LOCALE) -> Reply:
-        return build.about_reply(self.kb, templates_for(locale), people=read_meta())
+        meta = self._loaded_people.meta if self._loaded_people is not None else read_meta()
+        return build.about_reply(self.kb, templates_for(locale), people=meta)
 
     def load_people(self) -> Directory:
         """Read the legislator directory now (blocking; the bot calls it via asyncio.to_thread)."""
-        return self._people()
+        self._loaded_people = self._people()
+        return self._loaded_people
 
     @property
     def people(self) -> Directory:

@@ -46,7 +46,7 @@ class Legislators(PublicReplies, commands.Cog):
             self._loading = asyncio.create_task(asyncio.to_thread(self.bot.responder.load_people))
         return await self._loading
 
-    def _state_id(self, interaction: discord.Interaction) -> str | None:
+    def _state_id(self, interaction: discord.Interaction[QiBot]) -> str | None:
         typed = getattr(interaction.namespace, "state", None)
         return self.bot.responder.kb.jurisdiction_index.resolve(str(typed)).id if typed else None
 
@@ -70,7 +70,7 @@ class Legislators(PublicReplies, commands.Cog):
     )
     async def legislators(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[QiBot],
         state: Jurisdiction | None = None,
         chamber: str | None = None,
         district: str | None = None,
@@ -90,7 +90,7 @@ class Legislators(PublicReplies, commands.Cog):
 
     @legislators.autocomplete("chamber")
     async def chamber_autocomplete(
-        self, interaction: discord.Interaction, value: str
+        self, interaction: discord.Interaction[QiBot], value: str
     ) -> list[app_commands.Choice[str]]:
         sid = self._state_id(interaction)
         if sid is None:
@@ -106,7 +106,7 @@ class Legislators(PublicReplies, commands.Cog):
 
     @legislators.autocomplete("district")
     async def district_autocomplete(
-        self, interaction: discord.Interaction, value: str
+        self, interaction: discord.Interaction[QiBot], value: str
     ) -> list[app_commands.Choice[str]]:
         sid = self._state_id(interaction)
         if sid is None:
@@ -135,5 +135,5 @@ def district_choices(people: Directory, state: str, chamber: Chamber, value: str
     return choices
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Legislators(bot))  # type: ignore[arg-type]
+async def setup(bot: QiBot) -> None:
+    await bot.add_cog(Legislators(bot))
