@@ -75,25 +75,16 @@ def bill_score_line(kb: KnowledgeBase, bill: Bill, t: Templates) -> str | None:
     """The score endqi published for a bill, else the score of its verdicts, else None."""
     published = bill.endqi_score
     if published and (published.end is not None or published.start is not None):
-        parts = []
-        if published.end is not None:
-            parts.append(
-                t.render(
-                    "score.group",
-                    label=t.render("words.group.end"),
-                    points=_fmt_points(published.end),
-                    out_of=len(kb.criteria_in("end")),
-                )
+        parts = [
+            t.render(
+                "score.group",
+                label=t.render(f"words.group.{group}"),
+                points=_fmt_points(points),
+                out_of=len(kb.criteria_in(group)),
             )
-        if published.start is not None:
-            parts.append(
-                t.render(
-                    "score.group",
-                    label=t.render("words.group.start"),
-                    points=_fmt_points(published.start),
-                    out_of=len(kb.criteria_in("start")),
-                )
-            )
+            for group, points in (("end", published.end), ("start", published.start))
+            if points is not None
+        ]
         return " · ".join(parts)
     if bill.verdicts:
         return scores_line(*scores_of(bill.verdicts, kb.rubric), t)
@@ -466,6 +457,6 @@ def map_reply(kb: KnowledgeBase, layer: str, t: Templates) -> Reply:
     from bot.replies.maplayers import map_data
     from bot.replies.maptext import map_text
 
-    text = map_text(kb, map_data(kb, layer), t)
+    text = map_text(kb, map_data(kb, layer, t), t)
     title, _, body = text.content.partition("\n")
     return Reply(kind="map", pages=(Page(title.replace("**", ""), body),), meta={"layer": layer})

@@ -186,7 +186,7 @@ def test_every_spanish_compare_fits(kb: KnowledgeBase) -> None:
 def test_map_text_fits_and_spells_out_every_category(kb: KnowledgeBase, locale: str) -> None:
     t = templates_for(locale)
     for layer in ("current-law", "legislation", *(f"criterion:{c}" for c in kb.criteria)):
-        _, data = render_map(kb, layer)
+        _, data = render_map(kb, layer, t)
         text = map_text(kb, data, t)
         assert 0 < len(text.content) <= limits.MESSAGE_CONTENT
         assert 0 < len(text.alt_text) <= 1024
@@ -199,7 +199,7 @@ def test_map_text_fits_and_spells_out_every_category(kb: KnowledgeBase, locale: 
             for key in ("passed", "pending", "failed", "nobill"):
                 assert t.render(f"map.legislation.{key}") in text.content
     if locale.startswith("es"):
-        _, data = render_map(kb, "criterion:attorney-fees")
+        _, data = render_map(kb, "criterion:attorney-fees", t)
         content = map_text(kb, data, t).content
         assert kb.criteria["attorney-fees"].i18n["es"].label in content
         assert "Sí (" in content and "Aún sin verificar (" in content

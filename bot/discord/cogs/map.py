@@ -11,12 +11,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.app import QiBot
-from bot.discord.locale import reply_locale
+from bot.discord.locale import words
 from bot.discord.respond import NO_PINGS
 from bot.discord.transformers import Criterion
 from bot.render.tilemap import is_cached, render_map
 from bot.replies.maptext import map_text
-from bot.replies.responder import templates_for
 
 PUBLIC = app_commands.locale_str("Show the map to the channel (default) or only to you")  # localised by QiTranslator
 
@@ -58,13 +57,14 @@ class Map(commands.Cog):
             public, outcome = False, "cooldown-private"
         kb = self.bot.responder.kb
         layer = f"criterion:{criterion}" if criterion else ("legislation" if layer == "legislation" else "current-law")
-        deferred = not is_cached(kb, layer)
+        t = words(interaction)
+        deferred = not is_cached(kb, layer, t)
         if deferred:
             await interaction.response.defer(thinking=True, ephemeral=not public)
-            png, data = await asyncio.to_thread(render_map, kb, layer)
+            png, data = await asyncio.to_thread(render_map, kb, layer, t)
         else:
-            png, data = render_map(kb, layer)
-        text = map_text(kb, data, templates_for(reply_locale(interaction)))
+            png, data = render_map(kb, layer, t)
+        text = map_text(kb, data, t)
         filename = f"qi-map-{layer.replace(':', '-')}.png"
         file = discord.File(io.BytesIO(png), filename=filename, description=text.alt_text)
         if deferred:
