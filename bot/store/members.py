@@ -78,7 +78,7 @@ class MemberStore:
 
     async def save_district(self, user_id: int, state: str, chamber: str, district: str) -> None:
         """Save (or replace) a member's district."""
-        row = {"user_id": user_id, "state": state, "chamber": chamber, "district": district, "updated_at": utcnow()}
+        row = {"user_id": user_id, "state": state, "chamber": chamber, "district": district}  # nothing else
         statement = self._upsert(tables.member_districts).values(**row)
         async with self._begin() as conn:
             await conn.execute(

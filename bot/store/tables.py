@@ -146,7 +146,6 @@ member_districts = sa.Table(
     sa.Column("state", sa.String(4), nullable=False),
     sa.Column("chamber", sa.String(12), nullable=False),  # upper | lower | legislature
     sa.Column("district", sa.String(40), nullable=False),
-    sa.Column("updated_at", When, nullable=False),
 )
 
 # What members did after a call-to-action button: one row per (prompt, legislator, member). The member is a

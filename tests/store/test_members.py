@@ -112,3 +112,14 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     assert {(s.target_kind, s.target_id) for s in left} == {("channel", 77), ("user", BOB)}
     assert [(r.user_id, r.note) for r in await store.reports()] == [(0, "fees look wrong")]
     assert await store.forget_member(ALICE) == {"district": 0, "outcomes": 0, "subscriptions": 0, "reports": 0}
+
+
+async def test_the_tables_hold_nothing_else_about_a_member(store: Store) -> None:
+    """A privacy guard: a new column here needs a reason, README's privacy section and forget_member."""
+    async with store.transaction() as conn:
+        columns = await conn.run_sync(
+            lambda c: {t: {col["name"] for col in sa.inspect(c).get_columns(t)} for t in ("member_districts",
+                                                                                           "call_outcomes")}
+        )
+    assert columns["member_districts"] == {"user_id", "state", "chamber", "district"}
+    assert columns["call_outcomes"] == {"guild_id", "prompt", "legislator_id", "member_hash", "outcome", "day"}

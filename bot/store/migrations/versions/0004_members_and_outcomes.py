@@ -26,7 +26,6 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=4), nullable=False),
         sa.Column("chamber", sa.String(length=12), nullable=False),
         sa.Column("district", sa.String(length=40), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_member_districts")),
     )
     op.create_table(
