@@ -149,3 +149,26 @@ def render_script(prompt: ActionPrompt, kb: KnowledgeBase, person: LegislatorLik
     except TemplateError as exc:
         raise TemplateProblem(f"action {prompt.id} script", "en", exc) from exc
     return clip(" ".join(text.split()) if "\n\n" not in text else text, SCRIPT_LIMIT)
+
+
+@dataclass(frozen=True)
+class SampleLegislator:
+    """A made-up legislator to check that a new call script renders (never shown to members)."""
+
+    id: str = "ocd-person/00000000-0000-0000-0000-000000000000"
+    name: str = "Alex Example"
+    state: str = "ct"
+    chamber: str = "lower"
+    district: str = "1"
+    party: str = "Independent"
+    email: str | None = "alex.example@example.org"
+    phone: str | None = "555-0100"
+    website: str | None = None
+    title: str = "Representative"
+
+
+def check_renders(prompt: ActionPrompt, kb: KnowledgeBase) -> None:
+    """Render a new prompt's text, and its call script for a sample legislator; raises TemplateProblem (blocking)."""
+    render_prompt(prompt, kb, None)
+    if prompt.script is not None:
+        render_script(prompt, kb, SampleLegislator())

@@ -231,3 +231,35 @@ async def test_a_prompt_for_the_other_chamber_asks_for_that_district(fake: FakeD
         again.data["custom_id"], dict(zip(fields, ["CT", "Senate", "999"], strict=True)), user=ALICE
     )
     assert "has no Senate district “999”" in (await answer(wrong))["content"]
+
+
+async def test_organizers_create_a_call_script_checked_like_other_prompts(fake: FakeDiscord, bot: BotProcess) -> None:
+    async def submit(script: str, chamber: str, name: str) -> str:
+        opened = await (
+            await fake.inject_command("action create", {"kind": "call-script"}, roles=[ORGANIZER_ROLE])
+        ).wait_response()
+        assert opened.type == 9
+        fields = [row["components"][0]["custom_id"] for row in opened.data["components"]]
+        values = [name, "Call your representative", "Call about HB 6004.", script, chamber]
+        handle = await fake.inject_modal_submit(
+            opened.data["custom_id"], dict(zip(fields, values, strict=True)), roles=[ORGANIZER_ROLE]
+        )
+        return (await answer(handle))["content"]
+
+    assert "template" in await submit("Hello {{ legislator.nmae }}", "house", "call-typo")
+    assert "chamber" in await submit("Hello {{ legislator.name }}", "attic", "call-attic")
+    assert "call-house" in await submit("Hello {{ legislator.title }} {{ legislator.name }}.", "house", "call-house")
+
+    await _text(
+        await fake.inject_command(
+            "me district", {"state": "CT", "chamber": "house", "district": _seat("ct", "lower")[0]}, user=BOB
+        )
+    )
+    await answer(
+        await fake.inject_command("action post", {"prompt": "call-house", "channel": ACTIONS}, roles=[ORGANIZER_ROLE])
+    )
+    post = fake.channel_messages[ACTIONS][-1]
+    press = await fake.inject_component(post, "qibot:call:call-house", user=BOB)
+    card = (await _followups(press, 2))[1]
+    person = _seat("ct", "lower")[1][0]
+    assert card["embeds"][0]["description"].endswith(f"Hello {person.title} {person.name}.")

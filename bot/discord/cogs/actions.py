@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from bot import limits
 from bot.actions import sandbox
 from bot.actions.clock import OffsetClock, SystemClock
-from bot.actions.render import ActionMessage, render_prompt
+from bot.actions.render import ActionMessage, check_renders, render_prompt
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
 from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
@@ -26,6 +26,7 @@ from bot.discord.respond import NO_PINGS, deliver_text, say, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
 from bot.nonce import message_nonce
+from bot.people.model import parse_chamber
 from bot.render.discord_embeds import action_message
 from bot.replies.fit import clip
 from bot.replies.templates import TemplateProblem, Templates
@@ -63,8 +64,9 @@ def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -
 class CreatePromptModal(discord.ui.Modal):
     """The organizer's form, labelled in their language."""
 
-    def __init__(self, t: Templates) -> None:
+    def __init__(self, t: Templates, call: bool = False) -> None:
         super().__init__(title=clip(t.render("actions.form.title"), limits.MODAL_TITLE))
+        self.call = call  # a call script: the last two fields are the script and the chamber to call
         self.name = discord.ui.TextInput(
             label=t.render("actions.form.name"), max_length=40, placeholder="testify-hb-6004"
         )
@@ -73,11 +75,39 @@ class CreatePromptModal(discord.ui.Modal):
             label=t.render("actions.form.text"), style=discord.TextStyle.paragraph, max_length=1500
         )
         self.links = discord.ui.TextInput(
-            label=t.render("actions.form.links"), style=discord.TextStyle.paragraph, required=False, max_length=1200
+            label=t.render("actions.form.script" if call else "actions.form.links"),
+            style=discord.TextStyle.paragraph,
+            required=call,
+            max_length=1500 if call else 1200,
         )
-        self.when = discord.ui.TextInput(label=t.render("actions.form.when"), required=False, max_length=40)
+        self.when = discord.ui.TextInput(
+            label=t.render("actions.form.chamber" if call else "actions.form.when"),
+            required=False,
+            max_length=40,
+            default="both" if call else None,
+        )
         for item in (self.name, self.heading, self.text, self.links, self.when):
             self.add_item(item)
+
+    def prompt_data(self) -> dict[str, object]:
+        """What the form says, as an ActionPrompt's fields (validated by the caller)."""
+        data: dict[str, object] = {
+            "id": self.name.value.strip().lower(),
+            "title": self.heading.value,
+            "text": self.text.value,
+        }
+        if self.call:
+            typed = self.when.value.strip()
+            chamber = parse_chamber(typed) if typed.casefold() not in ("", "both") else "both"
+            data.update(kind="call-script", script=self.links.value, chamber=chamber or typed)
+            return data
+        links = []
+        for line in self.links.value.splitlines():
+            if line.strip():
+                label, _, url = line.partition("|")
+                links.append({"label": label.strip(), "url": url.strip()})
+        data.update(links=links, event_time=self.when.value.strip() or None)
+        return data
 
     async def on_submit(self, interaction: discord.Interaction[QiBot]) -> None:
         cog: Actions = interaction.client.get_cog("Actions")
@@ -365,26 +395,17 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         await say(interaction, "actions.resumed" if done else "actions.no_schedule", id=schedule)
 
     @app_commands.command(name="create", description="Create this server's own call to action (a form)")
-    async def create(self, interaction: discord.Interaction[QiBot]) -> None:
-        await interaction.response.send_modal(CreatePromptModal(words(interaction)))
+    @app_commands.describe(kind="A post, or a call script that shows each member their own legislators")
+    async def create(
+        self, interaction: discord.Interaction[QiBot], kind: Literal["post", "call-script"] = "post"
+    ) -> None:
+        await interaction.response.send_modal(CreatePromptModal(words(interaction), call=kind == "call-script"))
 
     async def create_prompt(self, interaction: discord.Interaction[QiBot], form: CreatePromptModal) -> None:
         member_has_configured_role(interaction, "organizer")  # checked again on submit: roles can change
-        links = []
-        for line in form.links.value.splitlines():
-            if line.strip():
-                label, _, url = line.partition("|")
-                links.append({"label": label.strip(), "url": url.strip()})
-        data = {
-            "id": form.name.value.strip().lower(),
-            "title": form.heading.value,
-            "text": form.text.value,
-            "links": links,
-            "event_time": form.when.value.strip() or None,
-        }
         try:
-            prompt = ActionPrompt.model_validate(data)
-            await self._in_time(interaction, asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), None))
+            prompt = ActionPrompt.model_validate(form.prompt_data())
+            await self._in_time(interaction, asyncio.to_thread(check_renders, prompt, self.bot.knowledge()))
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"])
