@@ -169,8 +169,8 @@ class MemberStore:
         """Delete everything stored about a member, in one transaction; returns how many of each kind.
 
         Kinds: ``district`` (the saved seat), ``outcomes`` (call outcomes under the member's hashes),
-        ``subscriptions`` (notices by DM), ``reports`` (problem reports they filed: the note stays in the
-        moderators' queue, the member id is removed from it).
+        ``subscriptions`` (notices by DM), ``notices`` (the record of DM notices sent to them), ``reports``
+        (problem reports they filed: the note stays in the moderators' queue, the member id is removed from it).
         """
         await self._salt()
         t = tables.call_outcomes
@@ -188,6 +188,11 @@ class MemberStore:
                     tables.subscriptions.c.target_kind == "user", tables.subscriptions.c.target_id == user_id
                 )
             )
+            sent = await conn.execute(
+                sa.delete(tables.notices_sent).where(
+                    tables.notices_sent.c.target_kind == "user", tables.notices_sent.c.target_id == user_id
+                )
+            )
             reports = await conn.execute(
                 sa.update(tables.reports).where(tables.reports.c.user_id == user_id).values(user_id=0)
             )
@@ -195,5 +200,6 @@ class MemberStore:
             "district": district.rowcount,
             "outcomes": outcomes,
             "subscriptions": subs.rowcount,
+            "notices": sent.rowcount,
             "reports": reports.rowcount,
         }

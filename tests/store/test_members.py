@@ -98,11 +98,13 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     await store.subscribe(jurisdiction="ct", target_kind="channel", target_id=77, guild_id=GUILD, by=ALICE)
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=BOB, guild_id=GUILD, by=BOB)
     await store.add_report(user_id=ALICE, jurisdiction="ct", kb_version="v", note="fees look wrong")
+    for who, kind in ((ALICE, "user"), (BOB, "user"), (ALICE, "channel")):
+        await store.claim_notice(kb_version="v1", jurisdiction="ct", target_kind=kind, target_id=who)
     assert await store.member_outcome_count(ALICE) == 3
 
     deleted = await store.forget_member(ALICE)
 
-    assert deleted == {"district": 1, "outcomes": 3, "subscriptions": 2, "reports": 1}
+    assert deleted == {"district": 1, "outcomes": 3, "subscriptions": 2, "notices": 1, "reports": 1}
     assert await store.member_district(ALICE) is None
     assert await store.member_district(BOB) is not None
     assert await store.member_outcome_count(ALICE) == 0
@@ -111,7 +113,10 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     left = await store.subscriptions()
     assert {(s.target_kind, s.target_id) for s in left} == {("channel", 77), ("user", BOB)}
     assert [(r.user_id, r.note) for r in await store.reports()] == [(0, "fees look wrong")]
-    assert await store.forget_member(ALICE) == {"district": 0, "outcomes": 0, "subscriptions": 0, "reports": 0}
+    async with store.transaction() as conn:
+        left_notices = {(r.target_kind, r.target_id) for r in await conn.execute(sa.select(tables.notices_sent))}
+    assert left_notices == {("user", BOB), ("channel", ALICE)}
+    assert set((await store.forget_member(ALICE)).values()) == {0}
 
 
 async def test_the_tables_hold_nothing_else_about_a_member(store: Store) -> None:

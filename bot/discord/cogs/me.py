@@ -30,7 +30,7 @@ from bot.replies import legislators as people_replies
 from bot.replies.responder import templates_for
 
 log = logging.getLogger(__name__)
-FORGET_KINDS = ("district", "outcomes", "subscriptions", "reports")
+FORGET_KINDS = ("district", "outcomes", "subscriptions", "notices", "reports")
 
 
 class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:forget:(?P<uid>\d{1,20}):(?P<yes>[yn])"):
