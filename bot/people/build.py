@@ -349,6 +349,7 @@ def _write_atomic(path: Path, payload: bytes) -> None:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the bot may run as another user (a bind mount)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
