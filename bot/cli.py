@@ -207,7 +207,7 @@ def cmd_people_build(args: argparse.Namespace) -> int:
         print(f"qibot people build: correction not needed any more (the source changed): {entry}", file=sys.stderr)
     counts = built.meta["counts"]
     print(
-        f"ok: {counts['legislators']} seat-holders in {counts['states']} states and DC, "
+        f"ok: {counts['legislators']} seat-holders in {counts['states']} jurisdictions (the states and DC), "
         f"{counts['committees']} judiciary/public-safety committees; source {built.meta['commit'][:12]} "
         f"({built.meta['commit_date']}); " + ", ".join(f"{name} {size:,} bytes" for name, size in sizes.items())
         + f"; {time.perf_counter() - started:.1f} s"
@@ -226,7 +226,7 @@ def cmd_people_check(args: argparse.Namespace) -> int:
     except PeopleDataInvalid as exc:
         print(f"qibot people check: {exc}", file=sys.stderr)
         return 1
-    print(f"ok: {len(directory)} seat-holders in {len(directory.states())} states and DC; "
+    print(f"ok: {len(directory)} seat-holders in {len(directory.states())} jurisdictions (the states and DC); "
           f"source {directory.source_commit[:12]} ({directory.source_date})")  # fmt: skip
     return 0
 
