@@ -11,13 +11,13 @@ import asyncio
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot import limits
 from bot.actions.render import render_script
+from bot.discord.app import QiBot
 from bot.discord.errors import reported
 from bot.discord.locale import reply_locale, words
 from bot.discord.people import Seat, chamber_name, directory, resolve_seat, state_name
@@ -29,9 +29,6 @@ from bot.replies.fit import clip
 from bot.replies.responder import templates_for
 from bot.replies.templates import TemplateProblem, Templates
 from bot.store.members import MemberDistrict
-
-if TYPE_CHECKING:
-    from bot.discord.app import QiBot
 
 log = logging.getLogger(__name__)
 OUTCOME_CODES = {"c": "called", "v": "voicemail", "e": "emailed", "s": "skipped"}
@@ -54,7 +51,7 @@ async def find_prompt(bot: QiBot, guild_id: int, name: str) -> ActionPrompt | No
     """A call-script prompt: a reviewed one, else this server's own."""
     prompt = bot.knowledge().actions.get(name)
     if prompt is None:
-        prompt = next((p for p in await bot.store.prompts(guild_id) if p.id == name), None)  # type: ignore[union-attr]
+        prompt = next((p for p in await bot.store.prompts(guild_id) if p.id == name), None)
     return prompt if prompt is not None and prompt.kind == "call-script" else None
 
 
@@ -79,13 +76,13 @@ class CallButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction[QiBot], item: discord.ui.Button, match: re.Match[str], /
     ) -> CallButton:
         return cls(match["prompt"], reply_locale(interaction))
 
     @reported
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    async def callback(self, interaction: discord.Interaction[QiBot]) -> None:
+        bot = interaction.client
         locale = reply_locale(interaction)
         t = templates_for(locale)
         if interaction.guild_id is None:
@@ -94,7 +91,7 @@ class CallButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
         guild_id, user_id = interaction.guild_id, interaction.user.id
 
         async def look() -> tuple[ActionPrompt | None, MemberDistrict | None]:
-            return await find_prompt(bot, guild_id, self.prompt), await bot.store.member_district(user_id)  # type: ignore[union-attr]
+            return await find_prompt(bot, guild_id, self.prompt), await bot.store.member_district(user_id)
 
         task = asyncio.ensure_future(look())
         done, _ = await asyncio.wait({task}, timeout=bot.settings.defer_after_seconds)
@@ -110,14 +107,14 @@ class CallButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
             return
         if not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
-        await show_legislators(interaction, prompt, Seat(saved.state, saved.chamber, saved.district), t)  # type: ignore[arg-type]
+        await show_legislators(interaction, prompt, Seat(saved.state, saved.chamber, saved.district), t)
 
 
 async def ask_for_district(
-    interaction: discord.Interaction, prompt: ActionPrompt, t: Templates, locale: str, state: str = ""
+    interaction: discord.Interaction[QiBot], prompt: ActionPrompt, t: Templates, locale: str, state: str = ""
 ) -> None:
     """The district form: directly when the interaction is still unanswered, else behind a button."""
-    bot: QiBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     if not interaction.response.is_done():
         await interaction.response.send_modal(DistrictModal(prompt.id, t, chamber_hint(prompt, t), state))
         bot.log_interaction(interaction, "call", "form")
@@ -149,12 +146,12 @@ class PickButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction[QiBot], item: discord.ui.Button, match: re.Match[str], /
     ) -> PickButton:
         return cls(match["prompt"], reply_locale(interaction))
 
     @reported
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[QiBot]) -> None:
         t = words(interaction)
         await interaction.response.send_modal(DistrictModal(self.prompt, t, "", ""))
 
@@ -178,8 +175,8 @@ class DistrictModal(discord.ui.Modal):
         for item in (self.state, self.chamber, self.district):
             self.add_item(item)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    async def on_submit(self, interaction: discord.Interaction[QiBot]) -> None:
+        bot = interaction.client
         t = words(interaction)
         if interaction.guild_id is None:
             await reply_private(interaction, t.render("call.guild_only"))
@@ -199,13 +196,15 @@ class DistrictModal(discord.ui.Modal):
             return
         await show_legislators(interaction, prompt, seat, t)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await interaction.client.tree.on_error(interaction, error)  # type: ignore[arg-type]
+    async def on_error(self, interaction: discord.Interaction[QiBot], error: Exception) -> None:
+        await interaction.client.tree.on_error(interaction, error)
 
 
-async def show_legislators(interaction: discord.Interaction, prompt: ActionPrompt, seat: Seat, t: Templates) -> None:
+async def show_legislators(
+    interaction: discord.Interaction[QiBot], prompt: ActionPrompt, seat: Seat, t: Templates
+) -> None:
     """The member's legislators for this seat, each with the script filled in and outcome buttons (private)."""
-    bot: QiBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     people = await directory(bot)
     members = people.members(seat.state, seat.chamber, seat.district)[:MAX_SHOWN]
     chamber, state = chamber_name(t, seat.state, seat.chamber), state_name(bot, seat.state)
@@ -274,13 +273,13 @@ class OutcomeButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction[QiBot], item: discord.ui.Button, match: re.Match[str], /
     ) -> OutcomeButton:
         return cls(match["prompt"], long_id(match["leg"]), OUTCOME_CODES[match["o"]], reply_locale(interaction))
 
     @reported
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    async def callback(self, interaction: discord.Interaction[QiBot]) -> None:
+        bot = interaction.client
         t = words(interaction)
         if interaction.guild_id is None:
             await reply_private(interaction, t.render("call.guild_only"))
@@ -290,7 +289,7 @@ class OutcomeButton(
         async def record() -> str:
             if await find_prompt(bot, guild_id, self.prompt) is None:  # deleted since: nothing to count
                 return t.render("call.no_prompt")
-            before = await bot.store.record_outcome(  # type: ignore[union-attr]
+            before = await bot.store.record_outcome(
                 guild_id=guild_id,
                 prompt=self.prompt,
                 legislator_id=self.legislator_id,
@@ -320,7 +319,7 @@ def call_button_view(prompt: str, locale: str, view: discord.ui.View | None) -> 
 class Calls(commands.Cog):
     """Registers the call buttons (dispatched by custom id); the commands live in /action and /me."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.app import QiBot
 from bot.discord.errors import reported
 from bot.discord.locale import reply_locale, words
 from bot.discord.people import (
@@ -49,33 +50,33 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:f
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction[QiBot], item: discord.ui.Button, match: re.Match[str], /
     ) -> ForgetButton:
         return cls(int(match["uid"]), match["yes"] == "y", reply_locale(interaction))
 
     @reported
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[QiBot]) -> None:
         t = words(interaction)
         if interaction.user.id != self.user_id:
             await say_private(interaction, t.render("me.not_yours"), "forbidden")
             return
         if not self.yes:
             await interaction.response.edit_message(content=t.render("me.kept"), view=None, allowed_mentions=NO_PINGS)
-            interaction.client.log_interaction(interaction, "me-forget", "kept")  # type: ignore[attr-defined]
+            interaction.client.log_interaction(interaction, "me-forget", "kept")
             return
         await interaction.response.defer()  # the deletion is a database transaction: never miss the deadline
-        deleted = await interaction.client.store.forget_member(self.user_id)  # type: ignore[attr-defined]
+        deleted = await interaction.client.store.forget_member(self.user_id)
         log.info("me forget: member %s: %s", self.user_id, deleted)
         parts = [t.render(f"me.kinds.{kind}", n=deleted[kind]) for kind in FORGET_KINDS if deleted.get(kind)]
         text = t.render("me.forgotten", parts="; ".join(parts)) if parts else t.render("me.forgotten_nothing")
         await interaction.edit_original_response(content=text, view=None, allowed_mentions=NO_PINGS)
-        interaction.client.log_interaction(interaction, "me-forget", "ok")  # type: ignore[attr-defined]
+        interaction.client.log_interaction(interaction, "me-forget", "ok")
 
 
 class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps about you (only what you chose)"):
     """Every reply is private; nothing here needs a role (it is the member's own data)."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         super().__init__()
 
@@ -83,12 +84,12 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
         self.bot.add_dynamic_items(ForgetButton)
 
     async def _chamber_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[QiBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return await chamber_choices(interaction, current, words(interaction))
 
     async def _district_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[QiBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return await district_choices(interaction, current)
 
@@ -100,11 +101,11 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
     )
     @app_commands.autocomplete(chamber=_chamber_autocomplete, district=_district_autocomplete)
     async def district(
-        self, interaction: discord.Interaction, state: Jurisdiction, chamber: str, district: str
+        self, interaction: discord.Interaction[QiBot], state: Jurisdiction, chamber: str, district: str
     ) -> None:
         t = words(interaction)
         people = await directory(self.bot)
-        seat = resolve_seat(self.bot, people, t, state, chamber, district)  # type: ignore[arg-type]
+        seat = resolve_seat(self.bot, people, t, state, chamber, district)
         if not isinstance(seat, Seat):
             await say_private(interaction, seat, "invalid")
             log.info("me district: not saved (%r %r %r)", state[:20], chamber[:20], district[:20])
@@ -112,7 +113,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
         found: Seat = seat
 
         async def save() -> str:
-            await self.bot.store.save_district(interaction.user.id, found.state, found.chamber, found.district)  # type: ignore[attr-defined]
+            await self.bot.store.save_district(interaction.user.id, found.state, found.chamber, found.district)
             chamber_word = chamber_name(t, found.state, found.chamber)
             names = ", ".join(
                 t.render("call.legislator", title=people_replies.title_text(p, t), name=p.name, party=p.party)
@@ -122,7 +123,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
                 (
                     t.render(
                         "me.saved",
-                        state=state_name(self.bot, found.state),  # type: ignore[arg-type]
+                        state=state_name(self.bot, found.state),
                         chamber=chamber_word,
                         district=found.district,
                     ),
@@ -130,13 +131,13 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
                 )
             )
 
-        await deliver_text(interaction, save, defer_after=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
-        self.bot.log_interaction(interaction, None, "ok")  # type: ignore[attr-defined]
+        await deliver_text(interaction, save, defer_after=self.bot.settings.defer_after_seconds)
+        self.bot.log_interaction(interaction, None, "ok")
 
     @app_commands.command(name="show", description="See what qibot keeps about you")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[QiBot]) -> None:
         t = words(interaction)
-        store = self.bot.store  # type: ignore[attr-defined]
+        store = self.bot.store
 
         async def read() -> str:
             saved = await store.member_district(interaction.user.id)
@@ -148,7 +149,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
                 lines = [
                     t.render(
                         "me.show",
-                        state=state_name(self.bot, saved.state),  # type: ignore[arg-type]
+                        state=state_name(self.bot, saved.state),
                         chamber=chamber_name(t, saved.state, saved.chamber),
                         district=saved.district,
                     )
@@ -159,11 +160,11 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
             lines.append(t.render("me.show_privacy"))
             return "\n".join(lines)
 
-        await deliver_text(interaction, read, defer_after=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
-        self.bot.log_interaction(interaction, None, "ok")  # type: ignore[attr-defined]
+        await deliver_text(interaction, read, defer_after=self.bot.settings.defer_after_seconds)
+        self.bot.log_interaction(interaction, None, "ok")
 
     @app_commands.command(name="forget", description="Delete everything qibot keeps about you")
-    async def forget(self, interaction: discord.Interaction) -> None:
+    async def forget(self, interaction: discord.Interaction[QiBot]) -> None:
         locale = reply_locale(interaction)
         view = discord.ui.View(timeout=None)
         view.add_item(ForgetButton(interaction.user.id, True, locale))
