@@ -37,11 +37,15 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
+async def env(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     base = tmp_path_factory.mktemp("calls")
     shutil.copytree(ROOT / "knowledge", base / "knowledge")
     (base / "knowledge" / "actions" / "call-senators.yaml").write_text(SENATE_PROMPT)
-    env = bot_env(fake, base, QIBOT_KNOWLEDGE_PATH=str(base / "knowledge"), QIBOT_SCHEDULER_SECONDS="0")
+    return bot_env(fake, base, QIBOT_KNOWLEDGE_PATH=str(base / "knowledge"), QIBOT_SCHEDULER_SECONDS="0")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(fake: FakeDiscord, env: dict[str, str]) -> AsyncIterator[BotProcess]:
     async with running_bot(fake, env) as process:
         yield process
 
@@ -263,3 +267,25 @@ async def test_organizers_create_a_call_script_checked_like_other_prompts(fake: 
     card = (await _followups(press, 2))[1]
     person = _seat("ct", "lower")[1][0]
     assert card["embeds"][0]["description"].endswith(f"Hello {person.title} {person.name}.")
+
+
+async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, bot: BotProcess, env: dict[str, str]) -> None:
+    """Last in the module: the call and outcome buttons are dispatched by custom id, so a new process answers
+    presses on messages the old one sent."""
+    await answer(
+        await fake.inject_command(
+            "action post", {"prompt": "contact-legislator", "channel": ACTIONS}, roles=[ORGANIZER_ROLE]
+        )
+    )
+    post = fake.channel_messages[ACTIONS][-1]
+    card = (await _followups(await fake.inject_component(post, "qibot:call:contact-legislator", user=BOB), 2))[1]
+    await bot.stop()
+    restarted = await BotProcess.start(env)
+    try:
+        await restarted.wait_ready(30)
+        skipped = [b["custom_id"] for b in buttons_of(card)][3]
+        assert (await _text(await fake.inject_component(card, skipped, user=BOB))).startswith("Recorded: Skipped.")
+        again = await fake.inject_component(post, "qibot:call:contact-legislator", user=BOB)
+        assert len(await _followups(again, 2)) >= 2
+    finally:
+        await restarted.stop()
