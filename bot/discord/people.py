@@ -41,6 +41,11 @@ def chamber_name(t: Templates, state: str, chamber: str) -> str:
     return people_replies.chamber_name(state, chamber, t)  # type: ignore[arg-type]
 
 
+def seat_words(t: Templates, district: str) -> str:
+    """ "district 113", or the seat's own name ("At-Large", "Ward 1", "Chittenden-1")."""
+    return t.render("me.seat", district=district)
+
+
 def state_name(bot: QiBot, state: str) -> str:
     j = bot.responder.kb.jurisdictions.get(state)
     return j.name if j else state.upper()

@@ -18,7 +18,7 @@ from tests.fakediscord import FakeDiscord
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 EPHEMERAL = 64
 ACTIONS = 333_000_000_000_000_101
-ALICE, BOB = 444_000_000_000_000_101, 444_000_000_000_000_102
+ALICE, BOB, CAROL = 444_000_000_000_000_101, 444_000_000_000_000_102, 444_000_000_000_000_103
 SENATE_PROMPT = """id: call-senators
 kind: call-script
 chamber: upper
@@ -93,6 +93,11 @@ async def test_me_district_autocompletes_real_districts_and_saves(fake: FakeDisc
     )
     assert nyc.startswith("qibot has no legislator data for New York City.")
     assert load_directory().find_my_legislator_url("nyc") in nyc
+    ward = load_directory().districts("dc", "legislature")[0]
+    dc = await _text(
+        await fake.inject_command("me district", {"state": "DC", "chamber": "senate", "district": ward}, user=CAROL)
+    )
+    assert dc.startswith(f"Saved, only for you: District of Columbia, Council {ward}."), dc
 
     district, members = _seat("ct", "lower")
     saved = await _text(

@@ -20,7 +20,7 @@ from bot.actions.render import render_script
 from bot.discord.app import QiBot
 from bot.discord.errors import reported
 from bot.discord.locale import reply_locale, words
-from bot.discord.people import Seat, chamber_name, directory, resolve_seat, state_name
+from bot.discord.people import Seat, chamber_name, directory, resolve_seat, seat_words, state_name
 from bot.discord.respond import NO_PINGS, deliver_text, reply_private
 from bot.kb.schema import ActionPrompt
 from bot.people.model import Legislator
@@ -210,8 +210,8 @@ async def show_legislators(
     chamber, state = chamber_name(t, seat.state, seat.chamber), state_name(bot, seat.state)
     if not members:
         url = people.find_my_legislator_url(seat.state)
-        await reply_private(interaction, t.render("call.nobody", state=state, chamber=chamber, district=seat.district,
-                                                  url=url))  # fmt: skip
+        text = t.render("call.nobody", state=state, chamber=chamber, seat=seat_words(t, seat.district), url=url)
+        await reply_private(interaction, text)
         bot.log_interaction(interaction, "call", "nobody")
         return
     kb = bot.knowledge()
@@ -225,7 +225,7 @@ async def show_legislators(
     locale = reply_locale(interaction)
     await reply_private(
         interaction,
-        t.render("call.intro", title=prompt.title, chamber=chamber, state=state, district=seat.district),
+        t.render("call.intro", title=prompt.title, chamber=chamber, state=state, seat=seat_words(t, seat.district)),
     )
     for person, script in zip(members, scripts, strict=True):
         embed, view = legislator_card(person, script, prompt.id, t, locale)

@@ -23,6 +23,7 @@ from bot.discord.people import (
     directory,
     district_choices,
     resolve_seat,
+    seat_words,
     state_name,
 )
 from bot.discord.respond import NO_PINGS, deliver_text, say_private
@@ -125,7 +126,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
                         "me.saved",
                         state=state_name(self.bot, found.state),
                         chamber=chamber_word,
-                        district=found.district,
+                        seat=seat_words(t, found.district),
                     ),
                     t.render("me.saved_members", chamber=chamber_word, names=names),
                 )
@@ -151,7 +152,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
                         "me.show",
                         state=state_name(self.bot, saved.state),
                         chamber=chamber_name(t, saved.state, saved.chamber),
-                        district=saved.district,
+                        seat=seat_words(t, saved.district),
                     )
                 ]
             lines.append(t.render("me.show_outcomes", count=count))
