@@ -96,6 +96,8 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=ALICE, guild_id=GUILD, by=ALICE)
     await store.subscribe(jurisdiction="nm", target_kind="user", target_id=ALICE, guild_id=GUILD, by=ALICE)
     await store.subscribe(jurisdiction="ct", target_kind="channel", target_id=77, guild_id=GUILD, by=ALICE)
+    # a channel whose id happens to equal the member's: a server's subscription, not the member's
+    await store.subscribe(jurisdiction="co", target_kind="channel", target_id=ALICE, guild_id=GUILD, by=BOB)
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=BOB, guild_id=GUILD, by=BOB)
     await store.add_report(user_id=ALICE, jurisdiction="ct", kb_version="v", note="fees look wrong")
     for who, kind in ((ALICE, "user"), (BOB, "user"), (ALICE, "channel")):
@@ -111,7 +113,7 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     assert await store.member_outcome_count(BOB) == 2
     assert len(await _rows(store)) == 2
     left = await store.subscriptions()
-    assert {(s.target_kind, s.target_id) for s in left} == {("channel", 77), ("user", BOB)}
+    assert {(s.target_kind, s.target_id) for s in left} == {("channel", 77), ("channel", ALICE), ("user", BOB)}
     assert [(r.user_id, r.note) for r in await store.reports()] == [(0, "fees look wrong")]
     async with store.transaction() as conn:
         left_notices = {(r.target_kind, r.target_id) for r in await conn.execute(sa.select(tables.notices_sent))}
