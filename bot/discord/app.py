@@ -34,6 +34,8 @@ EXTENSIONS = (
     "bot.discord.cogs.settings",
     "bot.discord.cogs.actions",
     "bot.discord.cogs.subscriptions",
+    "bot.discord.cogs.calls",
+    "bot.discord.cogs.me",
     "bot.discord.cogs.legislators",
 )
 

@@ -3,9 +3,11 @@ tracebacks only in the log."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -94,3 +96,17 @@ async def send_private(interaction: discord.Interaction[QiBot], **kwargs) -> Non
         await reply_private(interaction, **kwargs)
     except discord.HTTPException as exc:
         log.warning("could not send an error message for %s: %s", _name(interaction), exc)
+
+
+def reported(callback: Callable[[Any, discord.Interaction], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """A button's callback whose errors (a database that is down, ...) reach the central handler: a short private
+    message for the member and a log line, as for commands."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as exc:
+            await interaction.client.tree.on_error(interaction, exc)  # type: ignore[arg-type]
+
+    return wrapper

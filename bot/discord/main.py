@@ -36,7 +36,9 @@ async def start(settings: Settings) -> int:
     if kb is None:
         return 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = await Store.open_degraded(settings.sqlalchemy_url, migrate_out_of_process=True)
+    store = await Store.open_degraded(
+        settings.sqlalchemy_url, migrate_out_of_process=True, member_salt=settings.member_salt_bytes
+    )
     await settle_interrupted_edits(settings, store)
     point_at(settings)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # qibot never joins voice: no warnings

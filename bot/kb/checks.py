@@ -470,8 +470,16 @@ def _check_published_score(
     return found
 
 
-def check_action(prompt: ActionPrompt, parsed: LineIndex, file: str, stem: str, jurisdictions: set[str]) -> list[Issue]:
-    """File name matches the id, the jurisdiction exists, and the text compiles in the sandbox."""
+def check_action(
+    prompt: ActionPrompt,
+    parsed: LineIndex,
+    file: str,
+    stem: str,
+    jurisdictions: set[str],
+    bills: dict[str, set[str]] | None = None,
+) -> list[Issue]:
+    """File name matches the id, the jurisdiction exists, the text (and a call script) compiles in the
+    sandbox, and the bill a call is about is one the knowledge base lists."""
     from jinja2 import TemplateSyntaxError
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -496,16 +504,31 @@ def check_action(prompt: ActionPrompt, parsed: LineIndex, file: str, stem: str, 
                 "use a file name from knowledge/jurisdictions/ without .yaml",
             )
         )
-    try:
-        SandboxedEnvironment().parse(prompt.text)  # syntax only: the text is rendered later, bounded
-    except TemplateSyntaxError as exc:
-        found.append(
-            Issue(
-                file,
-                f"template error: {exc.message}",
-                parsed.line_of(("text",)),
-                "text",
-                "fix the Jinja2 syntax ({{ ... }}, {% ... %})",
+    for field, source in (("text", prompt.text), ("script", prompt.script)):
+        if source is None:
+            continue
+        try:
+            SandboxedEnvironment().parse(source)  # syntax only: the text is rendered later, bounded
+        except TemplateSyntaxError as exc:
+            found.append(
+                Issue(
+                    file,
+                    f"template error: {exc.message}",
+                    parsed.line_of((field,)),
+                    field,
+                    "fix the Jinja2 syntax ({{ ... }}, {% ... %})",
+                )
             )
-        )
+    if prompt.bill is not None and bills is not None:
+        known = bills.get(prompt.bill.jurisdiction)
+        if known is None or prompt.bill.number not in known:
+            found.append(
+                Issue(
+                    file,
+                    f"unknown bill '{prompt.bill.number}' in '{prompt.bill.jurisdiction}'",
+                    parsed.line_of(("bill", "number")),
+                    "bill",
+                    "name a bill listed under bills: in that jurisdiction's file, with its number as written there",
+                )
+            )
     return found

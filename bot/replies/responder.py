@@ -21,7 +21,7 @@ from bot.replies.model import Reply
 from bot.replies.templates import DEFAULT_LOCALE, Templates
 
 COMMANDS = ("state", "criterion", "compare", "explain", "about", "help", "map", "legislators")
-DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report")
+DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report", "me")
 _COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNORECASE)
 
 

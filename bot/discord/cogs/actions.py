@@ -16,20 +16,23 @@ from pydantic import ValidationError
 from bot import limits
 from bot.actions import sandbox
 from bot.actions.clock import OffsetClock, SystemClock
-from bot.actions.render import ActionMessage, render_prompt
+from bot.actions.render import ActionMessage, check_renders, render_prompt
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
 from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
+from bot.discord.cogs.calls import call_button_view
 from bot.discord.locale import server_words, words
-from bot.discord.respond import NO_PINGS, say, say_private
+from bot.discord.respond import NO_PINGS, deliver_text, say, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
 from bot.nonce import message_nonce
+from bot.people.model import parse_chamber
 from bot.render.discord_embeds import action_message
 from bot.replies.fit import clip
 from bot.replies.templates import TemplateProblem, Templates
 from bot.store import StoreConflict, times
 from bot.store.actions import Claim
+from bot.store.members import OUTCOMES
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,8 +64,9 @@ def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -
 class CreatePromptModal(discord.ui.Modal):
     """The organizer's form, labelled in their language."""
 
-    def __init__(self, t: Templates) -> None:
+    def __init__(self, t: Templates, call: bool = False) -> None:
         super().__init__(title=clip(t.render("actions.form.title"), limits.MODAL_TITLE))
+        self.call = call  # a call script: the last two fields are the script and the chamber to call
         self.name = discord.ui.TextInput(
             label=t.render("actions.form.name"), max_length=40, placeholder="testify-hb-6004"
         )
@@ -71,11 +75,39 @@ class CreatePromptModal(discord.ui.Modal):
             label=t.render("actions.form.text"), style=discord.TextStyle.paragraph, max_length=1500
         )
         self.links = discord.ui.TextInput(
-            label=t.render("actions.form.links"), style=discord.TextStyle.paragraph, required=False, max_length=1200
+            label=t.render("actions.form.script" if call else "actions.form.links"),
+            style=discord.TextStyle.paragraph,
+            required=call,
+            max_length=1500 if call else 1200,
         )
-        self.when = discord.ui.TextInput(label=t.render("actions.form.when"), required=False, max_length=40)
+        self.when = discord.ui.TextInput(
+            label=t.render("actions.form.chamber" if call else "actions.form.when"),
+            required=False,
+            max_length=40,
+            default="both" if call else None,
+        )
         for item in (self.name, self.heading, self.text, self.links, self.when):
             self.add_item(item)
+
+    def prompt_data(self) -> dict[str, object]:
+        """What the form says, as an ActionPrompt's fields (validated by the caller)."""
+        data: dict[str, object] = {
+            "id": self.name.value.strip().lower(),
+            "title": self.heading.value,
+            "text": self.text.value,
+        }
+        if self.call:
+            typed = self.when.value.strip()
+            chamber = parse_chamber(typed) if typed.casefold() not in ("", "both") else "both"
+            data.update(kind="call-script", script=self.links.value, chamber=chamber or typed)
+            return data
+        links = []
+        for line in self.links.value.splitlines():
+            if line.strip():
+                label, _, url = line.partition("|")
+                links.append({"label": label.strip(), "url": url.strip()})
+        data.update(links=links, event_time=self.when.value.strip() or None)
+        return data
 
     async def on_submit(self, interaction: discord.Interaction[QiBot]) -> None:
         cog: Actions = interaction.client.get_cog("Actions")
@@ -138,6 +170,14 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         prompt = await self.find_prompt(guild_id, name)
         return await asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), jurisdiction)
 
+    @staticmethod
+    def message_kwargs(msg: ActionMessage, t: Templates, late_for: int | None = None) -> dict:
+        """What to send for a call to action; a call-script prompt gets its "Call your legislators" button."""
+        kwargs = action_message(msg, t, late_for=late_for)
+        if msg.call:
+            kwargs["view"] = call_button_view(msg.prompt_id, t.locale, kwargs.get("view"))
+        return kwargs
+
     async def _in_time(self, interaction: discord.Interaction[QiBot], work: Awaitable[T]) -> T:
         """Await ``work``; if it takes longer than the defer threshold (a render worker starting on a busy
         host), defer first so Discord's 3-second deadline is never missed. Replies then go as follow-ups."""
@@ -189,7 +229,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         if msg is None:
             return
         t = words(interaction)
-        await say_private(interaction, t.render("actions.preview"), **action_message(msg, t))
+        await say_private(interaction, t.render("actions.preview"), **self.message_kwargs(msg, t))
 
     @app_commands.command(name="post", description="Post a call to action in a channel now")
     @app_commands.describe(
@@ -224,7 +264,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             nonce = message_nonce("post", prompt, jurisdiction, channel.id, interaction.id)  # a retried POST posts once
             public_words = server_words(self.bot, interaction.guild_id)  # the channel reads the server's language
             sent = await channel.send(
-                content, allowed_mentions=mentions, nonce=nonce, **action_message(msg, public_words)
+                content, allowed_mentions=mentions, nonce=nonce, **self.message_kwargs(msg, public_words)
             )
         except discord.Forbidden:
             await say(interaction, "actions.refused", "forbidden", channel=channel.mention)
@@ -355,26 +395,17 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         await say(interaction, "actions.resumed" if done else "actions.no_schedule", id=schedule)
 
     @app_commands.command(name="create", description="Create this server's own call to action (a form)")
-    async def create(self, interaction: discord.Interaction[QiBot]) -> None:
-        await interaction.response.send_modal(CreatePromptModal(words(interaction)))
+    @app_commands.describe(kind="A post, or a call script that shows each member their own legislators")
+    async def create(
+        self, interaction: discord.Interaction[QiBot], kind: Literal["post", "call-script"] = "post"
+    ) -> None:
+        await interaction.response.send_modal(CreatePromptModal(words(interaction), call=kind == "call-script"))
 
     async def create_prompt(self, interaction: discord.Interaction[QiBot], form: CreatePromptModal) -> None:
         member_has_configured_role(interaction, "organizer")  # checked again on submit: roles can change
-        links = []
-        for line in form.links.value.splitlines():
-            if line.strip():
-                label, _, url = line.partition("|")
-                links.append({"label": label.strip(), "url": url.strip()})
-        data = {
-            "id": form.name.value.strip().lower(),
-            "title": form.heading.value,
-            "text": form.text.value,
-            "links": links,
-            "event_time": form.when.value.strip() or None,
-        }
         try:
-            prompt = ActionPrompt.model_validate(data)
-            await self._in_time(interaction, asyncio.to_thread(render_prompt, prompt, self.bot.knowledge(), None))
+            prompt = ActionPrompt.model_validate(form.prompt_data())
+            await self._in_time(interaction, asyncio.to_thread(check_renders, prompt, self.bot.knowledge()))
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"])
@@ -403,6 +434,30 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         self._prompt_names.pop(interaction.guild_id, None)
         await say(interaction, "actions.deleted" if done else "actions.not_own", name=clip(prompt, 40))
 
+    @app_commands.command(name="stats", description="Call outcomes of a call prompt by day and outcome, privately")
+    @app_commands.describe(prompt="Prompt name")
+    @app_commands.autocomplete(prompt=prompt_autocomplete)
+    async def stats(self, interaction: discord.Interaction[QiBot], prompt: str) -> None:
+        t = words(interaction)
+        guild_id = interaction.guild_id or 0
+
+        async def tally() -> str:
+            days = await self.bot.store.outcome_tally(guild_id, prompt)
+            name = clip(prompt, 40)
+            if not days:
+                return t.render("stats.none", prompt=name)
+            totals = dict.fromkeys(OUTCOMES, 0)
+            lines = [t.render("stats.title", prompt=name), "```", t.render("stats.header")]
+            for day, counts in days.items():
+                lines.append(t.render("stats.row", day=day.isoformat(), **counts))
+                for outcome, n in counts.items():
+                    totals[outcome] += n
+            lines += [t.render("stats.total", **totals), "```"]
+            return clip("\n".join(lines), limits.MESSAGE_CONTENT)
+
+        await deliver_text(interaction, tally, defer_after=self.bot.settings.defer_after_seconds)
+        self.bot.log_interaction(interaction, None, "ok")
+
     @app_commands.command(name="allow-ping", description="Moderators: the one role calls to action may ping (or none)")
     @app_commands.describe(role="The role organizers may ping; leave empty to allow none")
     async def allow_ping(self, interaction: discord.Interaction[QiBot], role: discord.Role | None = None) -> None:
@@ -425,7 +480,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         try:
             nonce = message_nonce("run", sched.id, claim.run_at.isoformat())  # a retried POST posts once
             sent = await channel.send(
-                allowed_mentions=NO_PINGS, nonce=nonce, **action_message(msg, t, late_for=late_for)
+                allowed_mentions=NO_PINGS, nonce=nonce, **self.message_kwargs(msg, t, late_for=late_for)
             )
         except discord.NotFound as exc:
             raise ChannelUnavailable(t.render("actions.reason_gone", channel=f"<#{sched.channel_id}>")) from exc

@@ -3,8 +3,7 @@
 The directory (about 400 KB gzipped, ~0.3 s to read and check) is loaded once in a thread when the cog loads and
 awaited by the first command or autocomplete that needs it; nothing here blocks the event loop.
 
-Saved districts (`/me district`, another cog): when the store offers ``member_district(user_id)`` returning
-``(state, chamber, district)`` or None, ``/legislators`` with no state uses it. Until then a state is required.
+With a district saved by `/me district` (the store's ``member_district``), ``/legislators`` needs no arguments.
 """
 
 from __future__ import annotations
@@ -52,15 +51,15 @@ class Legislators(PublicReplies, commands.Cog):
         return self.bot.responder.kb.jurisdiction_index.resolve(str(typed)).id if typed else None
 
     async def _saved_district(self, user_id: int) -> tuple[str, str, str] | None:
-        """The member's saved (state, chamber, district), if the store keeps them (`/me district`)."""
-        lookup = getattr(self.bot.store, "member_district", None)
-        if lookup is None:
+        """The member's saved (state, chamber, district), if they saved one with `/me district`."""
+        if self.bot.store is None:
             return None
         try:
-            return await lookup(user_id)
+            saved = await self.bot.store.member_district(user_id)
         except Exception:  # a database that is down: answer as if nothing were saved, and log it
             log.exception("could not read the saved district of a member")
             return None
+        return (saved.state, saved.chamber, saved.district) if saved else None
 
     @app_commands.command(name="legislators", description="Your state legislators: a district's current members")
     @app_commands.describe(
