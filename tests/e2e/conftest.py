@@ -19,6 +19,16 @@ from tests.e2e.harness import ROLES, ROOT, TOKEN, BotProcess, bot_env, running_b
 from tests.fakediscord import FakeDiscord
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failed e2e test's report carries the last lines of its bot's output."""
+    report = yield
+    process = getattr(item, "funcargs", {}).get("bot")
+    if report.failed and isinstance(process, BotProcess):
+        report.sections.append(("bot output (last 60 lines)", "\n".join(process.lines[-60:])))
+    return report
+
+
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite database with every migration applied, made once by the bot's own migration command.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import fnmatch
 import json
 import re
@@ -85,6 +86,20 @@ class _Failure:
     headers: dict[str, str] | None
     count: int
     after: bool = False  # do the request's work, then answer with the failure (Discord's 502 after creating)
+
+
+_AFTER_REPLY: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "_AFTER_REPLY", default=None
+)
+
+
+def _after_reply(notify: Callable[[], None]) -> None:
+    """Run ``notify`` once the current REST answer has been written (at once outside a request)."""
+    pending = _AFTER_REPLY.get()
+    if pending is None:
+        notify()
+    else:
+        pending.append(notify)
 
 
 async def _until(event: asyncio.Event, predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -448,7 +463,23 @@ class FakeDiscord:
         rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]
         msg = self._resolve_message(message) if message is not None else None
         payload = self._interaction_payload(5, {"custom_id": custom_id, "components": rows}, message=msg, **ctx)
+        await self.round_trip()
         return await self.inject(payload, name=custom_id, message=msg)
+
+    async def round_trip(self, timeout: float = HANG_GUARD) -> None:
+        """Ask the client for a heartbeat (op 1) and wait for it: the client's event loop has run since.
+
+        discord.py registers a modal only after it has read the answer to its callback, while a test can
+        submit the form a moment after that answer was written (a person takes seconds). Submitting after
+        a round trip makes sure the bot's loop has had its turn, so the form is known when it comes back."""
+        await self.wait_live(timeout)
+        s = self._session
+        if s is None or s.conn is None:
+            raise RuntimeError("no live gateway connection")
+        beats = self.heartbeat_count
+        for _ in range(2):  # two answers: at least one is to these requests, not a beat the client sent anyway
+            await s.conn.send({"op": 1, "d": None})
+        await _until(self._changed, lambda: self.heartbeat_count >= beats + 2, timeout, "heartbeats after op 1")
 
     def find_command(self, name: str) -> Json:
         """The synced chat-input command ``name`` (guild-scoped preferred over global)."""
@@ -580,6 +611,7 @@ class FakeDiscord:
         if op == 1:
             self.heartbeat_count += 1
             await conn.send({"op": 11})
+            self._changed.set()
         elif op == 2 and d.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
         elif op == 2:
@@ -638,8 +670,18 @@ class FakeDiscord:
         rec = RecordedRequest(request.method, _API_PREFIX.sub('', request.path), dict(request.query),
                               dict(request.headers), body, parts, time.perf_counter())  # fmt: skip
         self.requests.append(rec)
-        resp = await self._route(bool(_API_PREFIX.match(request.path)), rec)
+        after_reply: list[Callable[[], None]] = []
+        token = _AFTER_REPLY.set(after_reply)
+        try:
+            resp = await self._route(bool(_API_PREFIX.match(request.path)), rec)
+        finally:
+            _AFTER_REPLY.reset(token)
         rec.status = resp.status
+        if after_reply:  # a test acting on this answer acts after the bot could have read it, as on Discord
+            await resp.prepare(request)
+            await resp.write_eof()
+            for notify in after_reply:
+                notify()
         return resp
 
     async def _route(self, is_api: bool, rec: RecordedRequest) -> web.Response:
@@ -763,7 +805,7 @@ class FakeDiscord:
             out["resource"] = {"type": cb_type, "message": msg} if cb_type == 7 else {"type": cb_type}
         elif cb_type in (9, 10, 12):
             out["resource"] = {"type": cb_type}
-        h._notify()
+        _after_reply(h._notify)
         return _json(200, out)
 
     def _reject(self, h: InteractionHandle, status: int, code: int, message: str) -> web.Response:
