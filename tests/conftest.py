@@ -25,6 +25,7 @@ def shares_module_fixtures(path: str) -> bool:
     return path.startswith("tests/e2e/") or path in SHARED_MODULES
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook; without xdist (`-p no:xdist`) it is never called
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``-n 2 --dist loadgroup`` (``dev.py test``): a module from ``shares_module_fixtures`` is one unit of
     work; every other test is scheduled on its own. (pytest-xdist's ``xdist_group`` mark has no effect
