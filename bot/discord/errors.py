@@ -83,11 +83,21 @@ class QiTree(app_commands.CommandTree):
             await send_private(interaction, embed=page_embed(reply))
             bot.log_interaction(interaction, None, "miss")
             return
+        if expired(error):  # answered after Discord's 3-second deadline: nobody is left to tell
+            bot.log_interaction(interaction, None, "expired")
+            return
         outcome, message = describe(error)
         if outcome in ("error", "template-error"):
             log.error("unexpected error in %s", _name(interaction), exc_info=error)
         await send_private(interaction, content=message)
         bot.log_interaction(interaction, None, outcome)
+
+
+def expired(error: Exception) -> bool:
+    """True when Discord no longer knows the interaction (10062: its token expired, the deadline passed).
+    Answering again would fail the same way, and a traceback per late interaction made a late burst later."""
+    original = getattr(error, "original", error)
+    return isinstance(original, discord.NotFound) and original.code == 10062
 
 
 def _name(interaction: discord.Interaction) -> str:
