@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.cli import main  # noqa: E402
+from bot.cli import main
 
 profiler = cProfile.Profile()
 signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())

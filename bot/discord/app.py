@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import aiohttp
 import discord
-from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.discord.commandsync import sync_if_changed
 from bot.discord.errors import QiTree, send_private
 from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton
@@ -88,7 +88,6 @@ class QiBotMixin:
         self.knowledge = knowledge
         self.responder = Responder(knowledge)
         self.store = store
-        self.synced: list[app_commands.AppCommand] = []
         self.git = (
             GitSync(settings.knowledge_path, settings.git_branch, settings.git_remote) if settings.git_commit else None
         )
@@ -107,13 +106,10 @@ class QiBotMixin:
             await self.load_extension(extension)
         await self.tree.set_translator(QiTranslator())
         guild_id = self.settings.dev_guild_id
-        if guild_id:
-            guild = discord.Object(guild_id)
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            self.synced = await self.tree.sync(guild=guild)
-        else:
-            self.synced = await self.tree.sync()
-        log.info("synced %d commands %s", len(self.synced), f"to guild {guild_id}" if guild_id else "globally")
+        await sync_if_changed(self.tree, self.settings.data_dir, guild)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s), kb version %s", self.user, len(self.guilds), self.knowledge().version)

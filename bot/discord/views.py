@@ -83,7 +83,8 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:r
             discord.ui.Button(
                 label=templates_for(locale).render("buttons.report"),
                 style=discord.ButtonStyle.danger,
-                emoji="\N{WARNING SIGN}\N{VARIATION SELECTOR-16}",  # in the BMP: an astral 🚩 made every payload string 4 bytes/char
+                # in the BMP: an astral emoji (a flag) made each payload's JSON string 4 bytes per character
+                emoji="\N{WARNING SIGN}\N{VARIATION SELECTOR-16}",
                 custom_id=f"qibot:report:{jid}",
             )
         )
