@@ -316,6 +316,13 @@ class Store(ActionStore):
                 )
             ).scalar()
 
+    async def guild_locales(self) -> dict[int, str]:
+        """Every server's default reply language that a moderator set, in one query (read at start)."""
+        column = tables.guild_settings.c
+        async with self._begin() as conn:
+            rows = await conn.execute(sa.select(column.guild_id, column.locale).where(column.locale.is_not(None)))
+            return {int(guild_id): str(locale) for guild_id, locale in rows}
+
     async def set_guild_setting(self, guild_id: int, **values: object) -> None:
         """Upsert per-server settings (locale, ping_role_id)."""
         async with self._begin() as conn:
