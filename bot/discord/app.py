@@ -20,6 +20,7 @@ from bot.health import write_heartbeat
 from bot.kb.gitsync import GitSync
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies.responder import Responder
+from bot.runtime import Trimmer
 from bot.settings import Settings
 from bot.store import Store
 
@@ -93,6 +94,7 @@ class QiBotMixin:
         )
         self._push_wanted = asyncio.Event()
         self._pusher: asyncio.Task | None = None
+        self.trimmer = Trimmer()  # hands a burst's freed memory back to the system once it is over
 
     async def setup_hook(self) -> None:
         self.heartbeat.change_interval(seconds=self.settings.heartbeat_seconds)
@@ -131,6 +133,7 @@ class QiBotMixin:
             latency,
             outcome,
         )
+        self.trimmer.note()
 
     async def record_report(self, interaction: discord.Interaction, jid: str, note: str) -> None:
         """Record a member's report (deferring if the database is slow) and thank them privately."""
