@@ -82,7 +82,6 @@ class QiBotMixin:
             help_command=None,
             max_messages=None,  # no message cache: the bot never reads past messages
             guild_ready_timeout=float(kwargs.pop("guild_ready_timeout", 1.0)),
-            connector=kwargs.pop("connector", None) or http_connector(),
             **kwargs,
         )
         self.settings = settings
@@ -95,6 +94,11 @@ class QiBotMixin:
         self._push_wanted = asyncio.Event()
         self._pusher: asyncio.Task | None = None
         self.trimmer = Trimmer()  # hands a burst's freed memory back to the system once it is over
+
+    async def login(self, token: str) -> None:
+        if self.http.connector is discord.utils.MISSING:  # created here: a connector needs the running loop
+            self.http.connector = http_connector()
+        await super().login(token)  # type: ignore[misc]
 
     async def setup_hook(self) -> None:
         self.heartbeat.change_interval(seconds=self.settings.heartbeat_seconds)

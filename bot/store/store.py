@@ -21,10 +21,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store import tables
 from bot.store.actions import ActionStore
+from bot.store.aio import AsyncConnection, AsyncEngine, create_async_engine
 from bot.store.base import StoreConflict, StoreUnavailable, aware, utcnow
 
 log = logging.getLogger(__name__)
