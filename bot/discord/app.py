@@ -94,6 +94,8 @@ class QiBotMixin:
         self._push_wanted = asyncio.Event()
         self._pusher: asyncio.Task | None = None
         self.trimmer = Trimmer()  # hands a burst's freed memory back to the system once it is over
+        self.last_activity = 0.0  # loop time of the latest interaction
+        self._warmers: list[asyncio.Task] = []
 
     async def login(self, token: str) -> None:
         if self.http.connector is discord.utils.MISSING:  # created here: a connector needs the running loop
@@ -138,6 +140,24 @@ class QiBotMixin:
             outcome,
         )
         self.trimmer.note()
+        self.last_activity = asyncio.get_running_loop().time()
+
+    async def when_quiet(self, seconds: float = 2.0) -> None:
+        """Wait until the bot is ready and no interaction came for ``seconds``: background work that may
+        wait (starting worker processes) then does not take the CPU from a burst just after start."""
+        await self.wait_until_ready()  # type: ignore[attr-defined]
+        loop = asyncio.get_running_loop()
+        while (idle := loop.time() - self.last_activity) < seconds:
+            await asyncio.sleep(seconds - idle)
+
+    def warm_when_quiet(self, warm: Callable[[], object]) -> None:
+        """Run ``warm`` (which blocks: it starts a worker process) in a thread once the bot is quiet."""
+
+        async def later() -> None:
+            await self.when_quiet()
+            await asyncio.get_running_loop().run_in_executor(None, warm)
+
+        self._warmers.append(asyncio.create_task(later()))
 
     async def record_report(self, interaction: discord.Interaction, jid: str, note: str) -> None:
         """Record a member's report (deferring if the database is slow) and thank them privately."""
@@ -196,6 +216,8 @@ class QiBotMixin:
 
     async def close(self) -> None:
         self.heartbeat.cancel()
+        for warmer in self._warmers:
+            warmer.cancel()
         if self._pusher is not None:
             self._pusher.cancel()
         await super().close()

@@ -3,6 +3,7 @@ tracebacks only in the log."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -71,6 +72,7 @@ class QiTree(app_commands.CommandTree):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         interaction.extras["t0"] = time.perf_counter()
+        interaction.client.last_activity = asyncio.get_running_loop().time()  # type: ignore[attr-defined]
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

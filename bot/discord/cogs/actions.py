@@ -100,7 +100,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         super().__init__()
 
     async def cog_load(self) -> None:
-        asyncio.get_running_loop().run_in_executor(None, sandbox.worker.warm)  # start the render worker early
+        self.bot.warm_when_quiet(sandbox.worker.warm)  # type: ignore[attr-defined]  # start the render worker early
         every = self.bot.settings.scheduler_seconds  # type: ignore[attr-defined]
         if every and self.bot.store is not None:  # type: ignore[attr-defined]
             self.tick.change_interval(seconds=every)

@@ -95,7 +95,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         super().__init__()
 
     async def cog_load(self) -> None:
-        asyncio.get_running_loop().run_in_executor(None, offload.warm)  # start the worker process early
+        self.bot.warm_when_quiet(offload.warm)  # type: ignore[attr-defined]  # start the worker process early
         seconds = self.bot.settings.watch_seconds  # type: ignore[attr-defined]
         if seconds:
             self.watch.change_interval(seconds=seconds)
