@@ -147,7 +147,8 @@ class QiBotMixin:
         wait (starting worker processes) then does not take the CPU from a burst just after start."""
         await self.wait_until_ready()  # type: ignore[attr-defined]
         loop = asyncio.get_running_loop()
-        while (idle := loop.time() - self.last_activity) < seconds:
+        ready = loop.time()  # a burst may come right after READY: quiet counts from there
+        while (idle := loop.time() - max(self.last_activity, ready)) < seconds:
             await asyncio.sleep(seconds - idle)
 
     def warm_when_quiet(self, warm: Callable[[], object]) -> None:
