@@ -7,6 +7,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import discord
@@ -18,7 +19,8 @@ from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton
 from bot.health import write_heartbeat
 from bot.kb.gitsync import GitSync
-from bot.kb.snapshot import KnowledgeBase
+from bot.kb.live import LiveKnowledge
+from bot.people.directory import load_directory, people_root
 from bot.replies.responder import Responder
 from bot.runtime import Trimmer
 from bot.settings import Settings
@@ -35,27 +37,10 @@ EXTENSIONS = (
     "bot.discord.cogs.settings",
     "bot.discord.cogs.actions",
     "bot.discord.cogs.subscriptions",
+    "bot.discord.cogs.calls",
+    "bot.discord.cogs.me",
+    "bot.discord.cogs.legislators",
 )
-
-
-def bot_class(settings: Settings) -> type[commands.Bot]:
-    """AutoShardedBot when sharding is configured, otherwise a plain Bot."""
-    return commands.AutoShardedBot if settings.shard_count else commands.Bot
-
-
-def make_bot(settings: Settings, knowledge: Callable[[], KnowledgeBase], store: Store | None) -> commands.Bot:
-    """Create the bot (class chosen by the settings)."""
-    base = bot_class(settings)
-
-    class QiBot(QiBotMixin, base):  # type: ignore[misc, valid-type]
-        pass
-
-    kwargs: dict = {}
-    if settings.shard_count:
-        kwargs["shard_count"] = settings.shard_count
-        if settings.shard_ids:
-            kwargs["shard_ids"] = settings.shard_ids
-    return QiBot(settings, knowledge, store, **kwargs)
 
 
 HTTP_CONNECTIONS = 32
@@ -68,12 +53,23 @@ def http_connector() -> aiohttp.TCPConnector:
     return aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
 
 
-class QiBotMixin:
-    """qibot's behaviour, mixed into discord.py's Bot or AutoShardedBot."""
+class QiBot(commands.AutoShardedBot):
+    """The one bot class. Without configured shards discord.py asks the gateway how many to run (one for a
+    small server); ``QIBOT_SHARD_COUNT`` / ``QIBOT_SHARD_IDS`` split a large deployment over processes."""
 
     def __init__(
-        self, settings: Settings, knowledge: Callable[[], KnowledgeBase], store: Store | None, **kwargs
+        self,
+        settings: Settings,
+        knowledge: LiveKnowledge,
+        store: Store | None,
+        *,
+        guild_ready_timeout: float = 1.0,
     ) -> None:
+        shards: dict[str, Any] = {}
+        if settings.shard_count:
+            shards["shard_count"] = settings.shard_count
+            if settings.shard_ids:
+                shards["shard_ids"] = settings.shard_ids
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -81,12 +77,13 @@ class QiBotMixin:
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             max_messages=None,  # no message cache: the bot never reads past messages
-            guild_ready_timeout=float(kwargs.pop("guild_ready_timeout", 1.0)),
-            **kwargs,
+            guild_ready_timeout=guild_ready_timeout,
+            **shards,
         )
         self.settings = settings
         self.knowledge = knowledge
-        self.responder = Responder(knowledge)
+        people = people_root(settings.knowledge_path)
+        self.responder = Responder(knowledge, people=lambda: load_directory(people))
         self.store = store
         self.git = (
             GitSync(settings.knowledge_path, settings.git_branch, settings.git_remote) if settings.git_commit else None
@@ -100,7 +97,7 @@ class QiBotMixin:
     async def login(self, token: str) -> None:
         if self.http.connector is discord.utils.MISSING:  # created here: a connector needs the running loop
             self.http.connector = http_connector()
-        await super().login(token)  # type: ignore[misc]
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         self.heartbeat.change_interval(seconds=self.settings.heartbeat_seconds)
@@ -124,7 +121,7 @@ class QiBotMixin:
         await self.heartbeat()  # healthy as soon as connected, not one interval later
         print(f"READY {self.user} guilds={len(self.guilds)}", flush=True)
 
-    def log_interaction(self, interaction: discord.Interaction, name: str | None, outcome: str) -> None:
+    def log_interaction(self, interaction: discord.Interaction[QiBot], name: str | None, outcome: str) -> None:
         """One structured line per interaction: command, guild, latency, outcome (never the token)."""
         t0 = interaction.extras.get("t0")
         latency = (time.perf_counter() - t0) * 1000 if t0 else -1.0
@@ -145,7 +142,7 @@ class QiBotMixin:
     async def when_quiet(self, seconds: float = 2.0) -> None:
         """Wait until the bot is ready and no interaction came for ``seconds``: background work that may
         wait (starting worker processes) then does not take the CPU from a burst just after start."""
-        await self.wait_until_ready()  # type: ignore[attr-defined]
+        await self.wait_until_ready()
         loop = asyncio.get_running_loop()
         ready = loop.time()  # a burst may come right after READY: quiet counts from there
         while (idle := loop.time() - max(self.last_activity, ready)) < seconds:
@@ -160,8 +157,9 @@ class QiBotMixin:
 
         self._warmers.append(asyncio.create_task(later()))
 
-    async def record_report(self, interaction: discord.Interaction, jid: str, note: str) -> None:
+    async def record_report(self, interaction: discord.Interaction[QiBot], jid: str, note: str) -> None:
         """Record a member's report (deferring if the database is slow) and thank them privately."""
+        from bot.discord.locale import words
         from bot.discord.respond import deliver_text
 
         async def save() -> str:
@@ -176,7 +174,7 @@ class QiBotMixin:
                 channel_id=interaction.channel_id,
             )
             log.info("report #%d on %s by %s", report_id, jid, interaction.user.id)
-            return f"Thank you. Your report #{report_id} is in the moderators' queue."
+            return words(interaction).render("report.thanks", id=report_id)
 
         # errors (a database that is down) reach the modal's on_error and so the central handler
         await deliver_text(interaction, save, defer_after=self.settings.defer_after_seconds)
@@ -226,4 +224,4 @@ class QiBotMixin:
             await self.store.close()
 
 
-__all__ = ["EXTENSIONS", "QiBotMixin", "make_bot", "send_private"]
+__all__ = ["EXTENSIONS", "QiBot", "send_private"]

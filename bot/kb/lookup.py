@@ -47,6 +47,10 @@ class Index:
         self._keys = list(self._by_key)
         self._sorted = sorted(self.entries.values(), key=lambda e: e.display)
 
+    def exact(self, query: str) -> str | None:
+        """The id this exact key (normalized: case, accents, spacing) names, without typo matching."""
+        return self._by_key.get(normalize(query))
+
     def resolve(self, query: str) -> Resolution:
         """Exact key first, then a clear typo, otherwise up to three suggestions."""
         key = normalize(query)

@@ -10,35 +10,36 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
+from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
-from bot.discord.respond import NO_PINGS, say_private
+from bot.discord.locale import server_words, words
+from bot.discord.respond import NO_PINGS, say, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.diff import KBDiff
 from bot.kb.snapshot import KnowledgeBase
 from bot.nonce import message_nonce
+from bot.replies import changes
 from bot.replies.fit import clip
+from bot.replies.templates import Templates
 
 log = logging.getLogger(__name__)
 
 
-def notice_text(diff: KBDiff, kb: KnowledgeBase, jid: str) -> str:
+def notice_text(diff: KBDiff, kb: KnowledgeBase, jid: str, t: Templates) -> str:
     """ "Connecticut changed: attorney fees: verdict No → Partial. Ask /state CT for the full reply." """
     j = kb.jurisdictions.get(jid)
     name, postal = (j.name, j.postal) if j else (jid.upper(), jid.upper())
-    lines = "; ".join(diff.summary_lines(jid))
-    return clip(
-        f"**{name}** changed in qibot's knowledge base: {lines}. Ask `/state {postal}` for the full reply.",
-        limits.MESSAGE_CONTENT,
-    )
+    lines = "; ".join(changes.summary_lines(diff, kb, jid, t))
+    return clip(t.render("subscriptions.notice", name=name, lines=lines, postal=postal), limits.MESSAGE_CONTENT)
 
 
 class Subscriptions(commands.Cog):
     """Members follow by DM; organizers subscribe a channel."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         self._tasks: set[asyncio.Task] = set()
-        live = bot.knowledge  # type: ignore[attr-defined]
+        live = bot.knowledge
         if hasattr(live, "on_change"):
             live.on_change(self._changed)
 
@@ -49,7 +50,7 @@ class Subscriptions(commands.Cog):
 
     async def notify(self, diff: KBDiff, kb: KnowledgeBase) -> int:
         """Send each subscriber one notice per change; returns how many this process sent."""
-        store = self.bot.store  # type: ignore[attr-defined]
+        store = self.bot.store
         try:
             subs = await store.subscriptions(jurisdictions=diff.jurisdictions())
         except Exception:
@@ -65,7 +66,7 @@ class Subscriptions(commands.Cog):
                     target_id=sub.target_id,
                 ):
                     continue  # another process sent it
-                text = notice_text(diff, kb, sub.jurisdiction)
+                text = notice_text(diff, kb, sub.jurisdiction, server_words(self.bot, sub.guild_id))
                 nonce = message_nonce("notice", kb.version, sub.jurisdiction, sub.target_kind, sub.target_id)
                 if sub.target_kind == "user":
                     user = self.bot.get_user(sub.target_id) or await self.bot.fetch_user(sub.target_id)
@@ -81,7 +82,7 @@ class Subscriptions(commands.Cog):
                 log.exception("subscriptions: notice to %s %s failed", sub.target_kind, sub.target_id)
         return sent
 
-    def _target(self, interaction: discord.Interaction, channel: discord.TextChannel | None) -> tuple[str, int]:
+    def _target(self, interaction: discord.Interaction[QiBot], channel: discord.TextChannel | None) -> tuple[str, int]:
         if channel is None:
             return "user", interaction.user.id
         member_has_configured_role(interaction, "organizer")
@@ -92,45 +93,53 @@ class Subscriptions(commands.Cog):
         jurisdiction="State, DC or NYC", channel="Organizers: notify a channel instead of you (by DM)"
     )
     async def subscribe(
-        self, interaction: discord.Interaction, jurisdiction: Jurisdiction, channel: discord.TextChannel | None = None
+        self,
+        interaction: discord.Interaction[QiBot],
+        jurisdiction: Jurisdiction,
+        channel: discord.TextChannel | None = None,
     ) -> None:
         kind, target = self._target(interaction, channel)
         new = await self.bot.store.subscribe(
             jurisdiction=jurisdiction,
             target_kind=kind,
-            target_id=target,  # type: ignore[attr-defined]
+            target_id=target,
             guild_id=interaction.guild_id,
             by=interaction.user.id,
         )
-        where = channel.mention if channel else "you by DM"
-        name = self.bot.knowledge().jurisdictions[jurisdiction].name  # type: ignore[attr-defined]
-        await say_private(
-            interaction, f"{'Subscribed' if new else 'Already subscribed'}: changes to {name} will notify {where}."
-        )
+        t = words(interaction)
+        where = channel.mention if channel else t.render("subscriptions.you_by_dm")
+        name = self.bot.knowledge().jurisdictions[jurisdiction].name
+        await say(interaction, "subscriptions.subscribed" if new else "subscriptions.already", name=name, where=where)
 
     @app_commands.command(name="unsubscribe", description="Stop notices for a jurisdiction")
     @app_commands.describe(jurisdiction="State, DC or NYC", channel="Organizers: the channel to unsubscribe")
     async def unsubscribe(
-        self, interaction: discord.Interaction, jurisdiction: Jurisdiction, channel: discord.TextChannel | None = None
+        self,
+        interaction: discord.Interaction[QiBot],
+        jurisdiction: Jurisdiction,
+        channel: discord.TextChannel | None = None,
     ) -> None:
         kind, target = self._target(interaction, channel)
-        done = await self.bot.store.unsubscribe(jurisdiction=jurisdiction, target_kind=kind, target_id=target)  # type: ignore[attr-defined]
-        await say_private(interaction, "Unsubscribed." if done else "There was no such subscription.")
+        done = await self.bot.store.unsubscribe(jurisdiction=jurisdiction, target_kind=kind, target_id=target)
+        await say(interaction, "subscriptions.unsubscribed" if done else "subscriptions.no_such")
 
     @app_commands.command(name="subscriptions", description="What you (and this channel) follow")
-    async def subscriptions(self, interaction: discord.Interaction) -> None:
-        store = self.bot.store  # type: ignore[attr-defined]
+    async def subscriptions(self, interaction: discord.Interaction[QiBot]) -> None:
+        store = self.bot.store
         mine = await store.subscriptions(target_kind="user", target_id=interaction.user.id)
         here = (
             await store.subscriptions(target_kind="channel", target_id=interaction.channel_id)
             if interaction.guild_id
             else []
         )
-        lines = ["**You follow:** " + (", ".join(s.jurisdiction.upper() for s in mine) or "nothing")]
+        t = words(interaction)
+        nothing = t.render("subscriptions.nothing")
+        lines = [t.render("subscriptions.you_follow", names=", ".join(s.jurisdiction.upper() for s in mine) or nothing)]
         if interaction.guild_id:
-            lines.append("**This channel follows:** " + (", ".join(s.jurisdiction.upper() for s in here) or "nothing"))
+            names = ", ".join(s.jurisdiction.upper() for s in here) or nothing
+            lines.append(t.render("subscriptions.channel_follows", names=names))
         await say_private(interaction, "\n".join(lines))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QiBot) -> None:
     await bot.add_cog(Subscriptions(bot))
