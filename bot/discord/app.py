@@ -139,7 +139,7 @@ class QiBot(commands.AutoShardedBot):
         self.trimmer.note()
         self.last_activity = asyncio.get_running_loop().time()
 
-    async def when_quiet(self, seconds: float = 2.0) -> None:
+    async def when_quiet(self, seconds: float = 5.0) -> None:
         """Wait until the bot is ready and no interaction came for ``seconds``: background work that may
         wait (starting worker processes) then does not take the CPU from a burst just after start."""
         await self.wait_until_ready()
