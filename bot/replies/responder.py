@@ -30,10 +30,15 @@ def language_of(locale: str) -> str:
     return (locale or DEFAULT_LOCALE)[:16].split("-")[0].lower()
 
 
-@lru_cache(maxsize=8)
 def templates_for(locale: str) -> Templates:
-    """Templates for a Discord locale ("es-ES" -> "es"), cached."""
-    return Templates.load(language_of(locale))
+    """Templates for a Discord locale ("es-ES" -> "es"), cached per language: "en-US" and "en-GB" share the
+    templates compiled for "en" (compiling all of them again took ~1 s of the first burst)."""
+    return _templates(language_of(locale))
+
+
+@lru_cache(maxsize=8)
+def _templates(language: str) -> Templates:
+    return Templates.load(language)
 
 
 REPLY_CACHE_SIZE = 512
@@ -60,6 +65,8 @@ class Responder:
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
         # A state reply depends on its own file and the shared ones only: an edit elsewhere keeps it cached.
+        # Replies depend on the language only ("en-US" gets the reply warm() built for "en").
+        locale = language_of(locale)
         cache_key = (*kb.state_key(key), kind, key, locale) if kind == "state" else (kb.version, kind, key, locale)
         reply = self._cache.get(cache_key)
         if reply is None:
