@@ -16,20 +16,20 @@ async def test_a_restart_with_the_same_commands_does_not_sync_and_a_changed_defi
     async with FakeDiscord(token=TOKEN, roles=ROLES) as fake:
         env = bot_env(fake, data, QIBOT_RESPONSES_PATH=str(responses))
         async with running_bot(fake, env) as first:
-            await fake.wait_synced(10)
-            await first.wait_line("synced", 10)
+            await fake.wait_synced()
+            await first.wait_line("synced")
         assert fake.sync_count == 1
 
         async with running_bot(fake, env) as second:
-            await second.wait_line("commands unchanged", 10)
+            await second.wait_line("commands unchanged")
             handle = await fake.inject_command("state", {"jurisdiction": "ct"})
-            await handle.wait_response(10)  # the commands Discord kept still work
+            await handle.wait_response()  # the commands Discord kept still work
         assert fake.sync_count == 1, "an unchanged definition was synced again"
 
         catalogue = responses / "commands.es.yaml"
         catalogue.write_text(catalogue.read_text().replace("state: estado", "state: estado-actual", 1))
         async with running_bot(fake, env):
-            await fake.wait_synced(10, count=2)
+            await fake.wait_synced(count=2)
         assert fake.sync_count == 2
         state = fake.find_command("state")
         assert state["name_localizations"]["es-ES"] == "estado-actual"
