@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.actions.fanout import Pacer
 from bot.discord.errors import QiTree, send_private
 from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton
@@ -76,6 +77,7 @@ class QiBotMixin:
         self.knowledge = knowledge
         self.responder = Responder(knowledge)
         self.store = store
+        self.pacer = Pacer()  # notices and scheduled posts share it, under Discord's global rate limit
         self.synced: list[app_commands.AppCommand] = []
         self.git = (
             GitSync(settings.knowledge_path, settings.git_branch, settings.git_remote) if settings.git_commit else None

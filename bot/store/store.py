@@ -26,10 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bot.store import tables
 from bot.store.actions import ActionStore
 from bot.store.base import StoreConflict, StoreUnavailable, aware, utcnow
+from bot.store.notices import NoticeStore
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0003"  # the newest file in migrations/versions (a test keeps them in step)
+HEAD_REVISION = "0004"  # the newest file in migrations/versions (a test keeps them in step)
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 72_0242_001
 
@@ -102,7 +103,7 @@ def _current_revision(sync_connection: sa.Connection) -> str | None:
     return sync_connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-class Store(ActionStore):
+class Store(ActionStore, NoticeStore):
     """Async access to bot state."""
 
     def __init__(self, engine: AsyncEngine, *, migrate_out_of_process: bool = False) -> None:
