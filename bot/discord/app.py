@@ -15,11 +15,11 @@ from discord.ext import commands, tasks
 from bot.actions.fanout import Pacer
 from bot.discord.errors import QiTree, send_private
 from bot.discord.translator import QiTranslator
-from bot.discord.views import PageButton, ReportButton
+from bot.discord.views import PageButton, ReportButton, size_render_cache
 from bot.health import write_heartbeat
 from bot.kb.gitsync import GitSync
 from bot.kb.snapshot import KnowledgeBase
-from bot.replies.responder import Responder
+from bot.replies.responder import Responder, languages, reply_cache_size
 from bot.settings import Settings
 from bot.store import Store
 
@@ -85,6 +85,10 @@ class QiBotMixin:
         self._push_wanted = asyncio.Event()
         self._pusher: asyncio.Task | None = None
 
+    def _size_caches(self, kb: KnowledgeBase) -> None:
+        """Reply and render caches grow with the knowledge base, not a fixed count."""
+        size_render_cache(reply_cache_size(kb), len(kb.jurisdictions), len(languages()))
+
     async def setup_hook(self) -> None:
         self.heartbeat.change_interval(seconds=self.settings.heartbeat_seconds)
         self.heartbeat.start()
@@ -93,6 +97,9 @@ class QiBotMixin:
             self._push_wanted.set()  # push anything committed before a restart
         self.add_dynamic_items(PageButton, ReportButton)
         log.info("built %d replies ahead of the first request", self.responder.warm())
+        self._size_caches(self.knowledge())
+        if hasattr(self.knowledge, "on_change"):
+            self.knowledge.on_change(lambda _diff, kb: self._size_caches(kb))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.tree.set_translator(QiTranslator())

@@ -15,21 +15,34 @@ from functools import lru_cache
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies import build
 from bot.replies.model import Reply
-from bot.replies.templates import DEFAULT_LOCALE, Templates
+from bot.replies.templates import DEFAULT_LOCALE, LANGUAGE_CODE, Templates
+from bot.replies.templates import DEFAULT_ROOT as RESPONSES_ROOT
 
 COMMANDS = ("state", "criterion", "compare", "explain", "about", "help", "map")
 DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report")
 _COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNORECASE)
 
 
-@lru_cache(maxsize=8)
 def templates_for(locale: str) -> Templates:
-    """Templates for a Discord locale ("es-ES" -> "es"), cached."""
-    language = (locale or DEFAULT_LOCALE)[:16].split("-")[0].lower()
+    """Templates for a Discord locale ("es-ES" -> "es"), cached per language."""
+    return _templates((locale or DEFAULT_LOCALE)[:16].split("-")[0].lower())
+
+
+@lru_cache(maxsize=64)  # Discord has about 30 locales; each language code is loaded once
+def _templates(language: str) -> Templates:
     return Templates.load(language)
 
 
-REPLY_CACHE_SIZE = 512
+def languages() -> tuple[str, ...]:
+    """The languages replies exist in: one ``responses/<language>.yaml`` each."""
+    return tuple(sorted(p.stem for p in RESPONSES_ROOT.glob("*.yaml") if LANGUAGE_CODE.fullmatch(p.stem)))
+
+
+def reply_cache_size(kb: KnowledgeBase) -> int:
+    """Room for every reply the knowledge base has, in every language: each state, criterion and glossary
+    reply, and as many comparisons again (they are combinations, so only the ones asked for are kept)."""
+    replies = len(kb.jurisdictions) + len(kb.criteria) + len(kb.glossary)
+    return 2 * replies * max(1, len(languages()))
 
 
 class Responder:
@@ -43,10 +56,19 @@ class Responder:
     def __init__(self, knowledge: Callable[[], KnowledgeBase]) -> None:
         self._knowledge = knowledge
         self._cache: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
+        self._sized_for = ""  # the knowledge-base version the cache limit was computed for
+        self.cache_size = 0
+
+    def _limit(self, kb: KnowledgeBase) -> int:
+        if kb.version != self._sized_for:
+            self._sized_for, self.cache_size = kb.version, reply_cache_size(kb)
+        return self.cache_size
 
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
         # A state reply depends on its own file and the shared ones only: an edit elsewhere keeps it cached.
+        # Discord locales share their language's replies ("es-ES", "es-419"; English for the rest).
+        locale = templates_for(locale).locale
         cache_key = (*kb.state_key(key), kind, key, locale) if kind == "state" else (kb.version, kind, key, locale)
         reply = self._cache.get(cache_key)
         if reply is None:
@@ -60,7 +82,7 @@ class Responder:
             else:
                 reply = build.explain_reply(kb, key, t)
             self._cache[cache_key] = reply
-            if len(self._cache) > REPLY_CACHE_SIZE:
+            if len(self._cache) > self._limit(kb):
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(cache_key)
@@ -69,8 +91,8 @@ class Responder:
     def prime(self, kb: KnowledgeBase, replies: dict[tuple[str, str], Reply]) -> None:
         """Store state replies built elsewhere (the worker that planned an edit), keyed as ``_built`` keys them."""
         for (jid, locale), reply in replies.items():
-            self._cache[(*kb.state_key(jid), "state", jid, locale)] = reply
-            while len(self._cache) > REPLY_CACHE_SIZE:
+            self._cache[(*kb.state_key(jid), "state", jid, templates_for(locale).locale)] = reply
+            while len(self._cache) > self._limit(kb):
                 self._cache.popitem(last=False)
 
     def warm(self, locale: str = DEFAULT_LOCALE) -> int:
