@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from bot.kb.normalize import normalize
 
 AUTO_ACCEPT_SCORE = 88  # fuzz.ratio a typo must reach to be answered without asking
@@ -70,6 +68,7 @@ class Index:
             return Resolution(query, None, tuple(self._sorted[:SUGGESTIONS]))
         if key in self._by_key:
             return Resolution(query, self._by_key[key])
+        from rapidfuzz import fuzz  # imported on the first typo: an exact lookup (`qibot ask`) never needs it
         ranked = self._rank(key, fuzz.ratio)
         if (
             len(key) >= MIN_AUTO_LENGTH
@@ -83,6 +82,8 @@ class Index:
 
     def _rank(self, key: str, scorer: Callable[..., float]) -> list[tuple[str, float]]:
         """Best score per entry id, highest first."""
+        from rapidfuzz import process
+
         best: dict[str, float] = {}
         for match, score, _ in process.extract(key, self._keys, scorer=scorer, limit=40):
             eid = self._by_key[match]
@@ -138,6 +139,8 @@ class Index:
     def _rank_typo(self, key: str) -> list[tuple[str, float]]:
         """Like ``_rank(key, WRatio)``, over the keys closest by edit distance to the text, whole or as a
         prefix (WRatio is ~100x the cost of ratio per key; this keeps a typo's cost flat as the base grows)."""
+        from rapidfuzz import fuzz, process
+
         if len(self._keys) <= TYPO_EXACT_UP_TO:
             return self._rank(key, fuzz.WRatio)
         heads = [k[: len(key)] for k in self._keys]
