@@ -31,11 +31,14 @@ class Pacer:
     ``rate`` requests per second on average, at most ``burst`` at once; ``rate <= 0`` means unpaced.
     """
 
-    def __init__(self, rate: float = DEFAULT_RATE, burst: float | None = None) -> None:
+    def __init__(self, rate: float = DEFAULT_RATE, burst: float | None = None, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:  # fmt: skip
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate / 5)
+        self._clock, self._sleep = clock, sleep
         self._tokens = self.burst
-        self._stamp = time.monotonic()
+        self._stamp = clock()
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
@@ -43,13 +46,13 @@ class Pacer:
             return
         async with self._lock:  # FIFO: waiters go in turn, so the rate holds under any concurrency
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
-                if self._tokens >= 1:
+                if self._tokens >= 1 - 1e-9:  # float rounding must not leave a waiter sleeping 0 s forever
                     self._tokens -= 1
                     return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                await self._sleep((1 - self._tokens) / self.rate)
 
 
 @dataclass
