@@ -19,6 +19,7 @@ SHORT_INPUT = 2  # autocomplete results for inputs this short are kept per index
 SHORT_CACHE = 4096
 TYPO_EXACT_UP_TO = 256  # up to this many keys a typo is scored against every key (WRatio)
 TYPO_CANDIDATES = 48  # past it, against this many closest by edit distance (whole key, and as a prefix)
+HEADS_KEPT_UP_TO = 16  # the keys cut to each typed length up to this one are kept per index
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Index:
         self._haystack = "\n".join(self._keys)
         self._offsets = list(accumulate((len(k) + 1 for k in self._keys[:-1]), initial=0))
         self._short: dict[tuple[str, int], list[Entry]] = {}
+        self._heads: dict[int, list[str]] = {}  # every key cut to n characters, for typos n long
 
     def resolve(self, query: str) -> Resolution:
         """Exact key first, then a clear typo, otherwise up to three suggestions."""
@@ -143,7 +145,9 @@ class Index:
 
         if len(self._keys) <= TYPO_EXACT_UP_TO:
             return self._rank(key, fuzz.WRatio)
-        heads = [k[: len(key)] for k in self._keys]
+        heads = self._heads.get(len(key)) or [k[: len(key)] for k in self._keys]
+        if len(key) <= HEADS_KEPT_UP_TO:
+            self._heads[len(key)] = heads
         picks = {i for _, _, i in process.extract(key, self._keys, scorer=fuzz.ratio, limit=TYPO_CANDIDATES)}
         picks |= {i for _, _, i in process.extract(key, heads, scorer=fuzz.ratio, limit=TYPO_CANDIDATES)}
         candidates = [self._keys[i] for i in picks]
