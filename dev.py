@@ -48,7 +48,8 @@ def main(argv: list[str]) -> int:
     if argv[0] == "run":
         return run(str(BIN / "qibot"), *argv[1:])
     checks = ([str(BIN / "ruff"), "check", "."], [str(BIN / "lint-imports")], [str(BIN / "mypy")],
-              [str(BIN / "qibot"), "kb", "validate"], [str(BIN / "qibot"), "kb", "sources", "--check"])
+              [str(BIN / "qibot"), "kb", "validate"], [str(BIN / "qibot"), "kb", "sources", "--check"],
+              [str(BIN / "qibot"), "people", "check"])
     for step in checks:
         code = run(*step)
         if code:

@@ -118,7 +118,7 @@ async def run_qibot(n: int, rate: float, folder: Path, database_url: str | None)
 
     fake.request_count = 0
     start = clocks()
-    await store.enqueue_notices("v2", {"ct": TEXT})
+    await store.enqueue_notices("v2", {("ct", "en"): TEXT})
     stats = await deliver_notices(store, send, pacer=Pacer(rate * 0.9 if rate else 0), now=lambda: dt.datetime.now(
         dt.UTC), concurrency=CONCURRENCY)  # fmt: skip
     elapsed, cpu = clocks()[0] - start[0], clocks()[1] - start[1]

@@ -10,6 +10,9 @@ import time
 
 from bot.kb.loader import load_knowledge
 from bot.render.tilemap import clear_cache, render_map
+from bot.replies.responder import templates_for
+
+EN = templates_for("en")
 
 CACHED_RUNS = 1000
 
@@ -23,11 +26,11 @@ def main() -> int:
     for criterion in (None, "attorney-fees"):
         clear_cache()
         start = time.perf_counter()
-        render_map(kb, criterion)
+        render_map(kb, criterion, EN)
         cold = _ms(start)
         start = time.perf_counter()
         for _ in range(CACHED_RUNS):
-            render_map(kb, criterion)
+            render_map(kb, criterion, EN)
         cached = _ms(start) / CACHED_RUNS
         name = criterion or "total score"
         print(f"{name:<14} cold {cold:8.2f} ms   cached {cached:8.4f} ms   cached/cold {cached / cold:.6f}")

@@ -109,12 +109,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     """Write (or with --check, verify) knowledge/SOURCES.md."""
     from bot.kb.sources import sources_markdown
+    from bot.people.directory import people_root, read_meta
 
     root = _knowledge_root(args.path)
     kb = load_or_explain(root)
     if kb is None:
         return 1
-    text, target = sources_markdown(kb), root / "SOURCES.md"
+    text, target = sources_markdown(kb, read_meta(people_root(root))), root / "SOURCES.md"
     if args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
@@ -199,6 +200,55 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if health.ok else 1
 
 
+def cmd_people_build(args: argparse.Namespace) -> int:
+    """Trim a checkout of openstates/people into knowledge/people/ (nothing is written on an error)."""
+    import datetime as dt
+    import time
+
+    from bot.people.build import run
+    from bot.people.checks import PeopleDataInvalid
+
+    started = time.perf_counter()
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+        built, sizes, stale = run(
+            Path(args.path), out=Path(args.out) if args.out else None, commit=args.commit,
+            commit_date=args.commit_date, as_of=as_of,
+        )  # fmt: skip
+    except PeopleDataInvalid as exc:
+        print(f"qibot people build: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"qibot people build: --as-of: {exc}", file=sys.stderr)
+        return 2
+    for entry in stale:
+        print(f"qibot people build: correction not needed any more (the source changed): {entry}", file=sys.stderr)
+    counts = built.meta["counts"]
+    print(
+        f"ok: {counts['legislators']} seat-holders in {counts['states']} jurisdictions (the states and DC), "
+        f"{counts['committees']} judiciary/public-safety committees; source {built.meta['commit'][:12]} "
+        f"({built.meta['commit_date']}); " + ", ".join(f"{name} {size:,} bytes" for name, size in sizes.items())
+        + f"; {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def cmd_people_check(args: argparse.Namespace) -> int:
+    """Load and check the shipped snapshot (what the bot reads)."""
+    from bot.people.checks import PeopleDataInvalid
+    from bot.people.directory import DEFAULT_PEOPLE_ROOT, read_directory
+
+    root = Path(args.path) if args.path else DEFAULT_PEOPLE_ROOT
+    try:
+        directory = read_directory(root)
+    except PeopleDataInvalid as exc:
+        print(f"qibot people check: {exc}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(directory)} seat-holders in {len(directory.states())} jurisdictions (the states and DC); "
+          f"source {directory.source_commit[:12]} ({directory.source_date})")  # fmt: skip
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.discord.main import run_bot
 
@@ -257,6 +307,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("scaffold", help='write "not reviewed yet" files for missing jurisdictions')
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_scaffold)
+
+    people = sub.add_parser("people", help="the legislator snapshot (Open States, CC0)")
+    people_sub = people.add_subparsers(dest="people_command", required=True)
+    p = people_sub.add_parser("build", help="trim a checkout of openstates/people into knowledge/people/")
+    p.add_argument("path", help="a checkout of https://github.com/openstates/people (or its data/ folder)")
+    p.add_argument("--out", help="folder to write (default: knowledge/people/)")
+    p.add_argument("--commit", help="the source commit, when PATH is not a git checkout")
+    p.add_argument("--commit-date", help="the source commit's date (ISO 8601), when PATH is not a git checkout")
+    p.add_argument("--as-of", help="keep roles in force on this day, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_people_build)
+    p = people_sub.add_parser("check", help="load and check the shipped snapshot")
+    p.add_argument("path", nargs="?", help="default: knowledge/people/")
+    p.set_defaults(func=cmd_people_check)
     return parser
 
 

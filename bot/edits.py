@@ -1,4 +1,5 @@
-"""Apply a validated knowledge-base edit: file and history commit together, then the snapshot swaps.
+"""The one editing service: plan an edit or a revert (in the worker process), apply it (file and history
+commit together, then the snapshot swaps), and commit it to git.
 
 Order (nothing lost): open a database transaction (a down database stops here, file untouched) →
 insert the history row → write the file atomically → commit. If the commit fails the old file is
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import worker
 from bot.kb import editor
 from bot.kb import journal as write_ahead
 from bot.kb.diff import KBDiff
@@ -56,6 +59,7 @@ class Applied:
     change_id: int
     plan: editor.EditPlan
     diff: KBDiff
+    replies: dict = field(default_factory=dict)  # the edited jurisdiction's replies, built in the worker
 
 
 @contextlib.asynccontextmanager
@@ -132,30 +136,68 @@ async def apply_plan(
     return Applied(change_id, plan, diff)
 
 
-async def revert(
-    store: Store,
-    live: LiveKnowledge,
-    change: Change,
-    *,
-    user_id: int,
-    guild_id: int | None,
-    lock_file: Path,
-    git: GitSync | None = None,
-    author_name: str = "",
-) -> Applied:
-    """Restore the entry a change replaced; the revert is itself a recorded change."""
-    plan = await asyncio.to_thread(
-        editor.plan_restore, live.root, change.jurisdiction, change.criterion, change.before, expect=change.after
-    )
-    return await apply_plan(
-        store,
-        live,
-        plan,
-        user_id=user_id,
-        guild_id=guild_id,
-        action="revert",
-        reverts_id=change.id,
-        lock_file=lock_file,
-        git=git,
-        author_name=author_name,
-    )
+@dataclass(frozen=True)
+class EditService:
+    """Plan, apply and revert edits of the live knowledge base (the only way Discord changes the files).
+
+    Planning parses and validates YAML, so it runs in the worker process, never on the event loop; applying
+    holds the edit locks, writes the journal, the history row and the file, then swaps the snapshot."""
+
+    store: Store
+    live: LiveKnowledge
+    lock_file: Path
+    git: GitSync | None = None
+
+    async def edit(
+        self,
+        jid: str,
+        cid: str,
+        values: dict,
+        *,
+        expected_sha: str | None,
+        user_id: int,
+        guild_id: int | None,
+        author_name: str = "",
+    ) -> Applied:
+        """Validate and apply one verdict edit; raises EditInvalid, EditConflict or StoreUnavailable."""
+        plan, replies = await worker.plan(
+            editor.plan_edit, self.live(), self.live.root, jid, cid, values, expected_sha=expected_sha
+        )
+        return await self._apply(plan, replies, "edit", None, user_id, guild_id, author_name)
+
+    async def revert(self, change: Change, *, user_id: int, guild_id: int | None, author_name: str = "") -> Applied:
+        """Restore the entry a change replaced; the revert is itself a recorded change."""
+        plan, replies = await worker.plan(
+            editor.plan_restore,
+            self.live(),
+            self.live.root,
+            change.jurisdiction,
+            change.criterion,
+            change.before,
+            expect=change.after,
+        )
+        return await self._apply(plan, replies, "revert", change.id, user_id, guild_id, author_name)
+
+    async def _apply(
+        self,
+        plan: editor.EditPlan,
+        replies: dict,
+        action: str,
+        reverts_id: int | None,
+        user_id: int,
+        guild_id: int | None,
+        author_name: str,
+    ) -> Applied:
+        applied = await apply_plan(
+            self.store,
+            self.live,
+            plan,
+            user_id=user_id,
+            guild_id=guild_id,
+            action=action,
+            reverts_id=reverts_id,
+            lock_file=self.lock_file,
+            git=self.git,
+            author_name=author_name,
+        )
+        return dataclasses.replace(applied, replies=replies)

@@ -25,8 +25,13 @@ class Health:
 def write_heartbeat(data_dir: Path, *, gateway: bool, database: bool, latency_ms: float | None) -> None:
     """Atomically record this moment's state (a crash never leaves a torn file)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    state = {"time": time.time(), "gateway": gateway, "database": database, "latency_ms": latency_ms,
-             "pid": os.getpid()}
+    state = {
+        "time": time.time(),
+        "gateway": gateway,
+        "database": database,
+        "latency_ms": latency_ms,
+        "pid": os.getpid(),
+    }
     fd, tmp = tempfile.mkstemp(prefix=".heartbeat.", dir=data_dir)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(state, handle)
@@ -50,5 +55,9 @@ def check_heartbeat(data_dir: Path, *, max_age: float, now: float | None = None)
     if not state.get("database"):
         return Health(False, "the database is not answering")
     latency = state.get("latency_ms")
-    return Health(True, f"ok: heartbeat {age:.0f}s ago, gateway latency {latency:.0f} ms" if latency is not None
-                  else f"ok: heartbeat {age:.0f}s ago")
+    return Health(
+        True,
+        f"ok: heartbeat {age:.0f}s ago, gateway latency {latency:.0f} ms"
+        if latency is not None
+        else f"ok: heartbeat {age:.0f}s ago",
+    )

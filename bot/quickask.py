@@ -42,10 +42,11 @@ def _files(root: Path, pattern: str) -> list[Path]:
 
 
 def fingerprint(root: Path) -> str:
-    """A hash of every knowledge file and reply template (contents) and of the code (sizes and times)."""
+    """A hash of every knowledge file (people data included) and reply template (contents) and of the code
+    (sizes and times)."""
     digest = hashlib.blake2b(f"{FORMAT}:{bot.__version__}".encode(), digest_size=16)
-    for folder in (root, _RESPONSES):
-        for path in _files(folder, "*.yaml"):
+    for folder in (root, _RESPONSES, _CODE.parent / "knowledge" / "people"):
+        for path in _files(folder, "*"):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     for path in _files(_CODE, "*.py"):

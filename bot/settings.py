@@ -58,6 +58,9 @@ class Settings(BaseModel):
     scheduler_seconds: float = Field(default=15.0, ge=0)  # how often to look for due posts; 0 = off
     schedule_grace_minutes: float = Field(default=60.0, ge=0)  # a missed run later than this is skipped
     clock_offset_file: Path | None = None  # seconds to add to the clock (operators and tests)
+    # Salt of the keyed hash that stands for a member in call-outcome counts. Unset: one is generated and kept
+    # in the database's meta table (fine for most; set it to keep the salt out of a database backup).
+    member_salt: SecretStr | None = Field(default=None, min_length=16)
     # Where discord.py connects; only tests and local fakes change these.
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
@@ -86,6 +89,10 @@ class Settings(BaseModel):
         if self.shard_count and any(s >= self.shard_count for s in self.shard_ids):
             raise ValueError("every QIBOT_SHARD_IDS entry must be below QIBOT_SHARD_COUNT")
         return self
+
+    @property
+    def member_salt_bytes(self) -> bytes | None:
+        return self.member_salt.get_secret_value().encode() if self.member_salt else None
 
     @property
     def sqlalchemy_url(self) -> str:

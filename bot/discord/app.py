@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -18,7 +18,9 @@ from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton, size_render_cache
 from bot.health import write_heartbeat
 from bot.kb.gitsync import GitSync
+from bot.kb.live import LiveKnowledge
 from bot.kb.snapshot import KnowledgeBase
+from bot.people.directory import load_directory, people_root
 from bot.replies.responder import Responder, languages, reply_cache_size
 from bot.settings import Settings
 from bot.store import Store
@@ -34,35 +36,29 @@ EXTENSIONS = (
     "bot.discord.cogs.settings",
     "bot.discord.cogs.actions",
     "bot.discord.cogs.subscriptions",
+    "bot.discord.cogs.calls",
+    "bot.discord.cogs.me",
+    "bot.discord.cogs.legislators",
 )
 
 
-def bot_class(settings: Settings) -> type[commands.Bot]:
-    """AutoShardedBot when sharding is configured, otherwise a plain Bot."""
-    return commands.AutoShardedBot if settings.shard_count else commands.Bot
-
-
-def make_bot(settings: Settings, knowledge: Callable[[], KnowledgeBase], store: Store | None) -> commands.Bot:
-    """Create the bot (class chosen by the settings)."""
-    base = bot_class(settings)
-
-    class QiBot(QiBotMixin, base):  # type: ignore[misc, valid-type]
-        pass
-
-    kwargs: dict = {}
-    if settings.shard_count:
-        kwargs["shard_count"] = settings.shard_count
-        if settings.shard_ids:
-            kwargs["shard_ids"] = settings.shard_ids
-    return QiBot(settings, knowledge, store, **kwargs)
-
-
-class QiBotMixin:
-    """qibot's behaviour, mixed into discord.py's Bot or AutoShardedBot."""
+class QiBot(commands.AutoShardedBot):
+    """The one bot class. Without configured shards discord.py asks the gateway how many to run (one for a
+    small server); ``QIBOT_SHARD_COUNT`` / ``QIBOT_SHARD_IDS`` split a large deployment over processes."""
 
     def __init__(
-        self, settings: Settings, knowledge: Callable[[], KnowledgeBase], store: Store | None, **kwargs
+        self,
+        settings: Settings,
+        knowledge: LiveKnowledge,
+        store: Store | None,
+        *,
+        guild_ready_timeout: float = 1.0,
     ) -> None:
+        shards: dict[str, Any] = {}
+        if settings.shard_count:
+            shards["shard_count"] = settings.shard_count
+            if settings.shard_ids:
+                shards["shard_ids"] = settings.shard_ids
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -70,12 +66,13 @@ class QiBotMixin:
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             max_messages=None,  # no message cache: the bot never reads past messages
-            guild_ready_timeout=float(kwargs.pop("guild_ready_timeout", 1.0)),
-            **kwargs,
+            guild_ready_timeout=guild_ready_timeout,
+            **shards,
         )
         self.settings = settings
         self.knowledge = knowledge
-        self.responder = Responder(knowledge)
+        people = people_root(settings.knowledge_path)
+        self.responder = Responder(knowledge, people=lambda: load_directory(people))
         self.store = store
         self.pacer = Pacer()  # notices and scheduled posts share it, under Discord's global rate limit
         self.synced: list[app_commands.AppCommand] = []
@@ -117,7 +114,7 @@ class QiBotMixin:
         await self.heartbeat()  # healthy as soon as connected, not one interval later
         print(f"READY {self.user} guilds={len(self.guilds)}", flush=True)
 
-    def log_interaction(self, interaction: discord.Interaction, name: str | None, outcome: str) -> None:
+    def log_interaction(self, interaction: discord.Interaction[QiBot], name: str | None, outcome: str) -> None:
         """One structured line per interaction: command, guild, latency, outcome (never the token)."""
         t0 = interaction.extras.get("t0")
         latency = (time.perf_counter() - t0) * 1000 if t0 else -1.0
@@ -133,8 +130,9 @@ class QiBotMixin:
             outcome,
         )
 
-    async def record_report(self, interaction: discord.Interaction, jid: str, note: str) -> None:
+    async def record_report(self, interaction: discord.Interaction[QiBot], jid: str, note: str) -> None:
         """Record a member's report (deferring if the database is slow) and thank them privately."""
+        from bot.discord.locale import words
         from bot.discord.respond import deliver_text
 
         async def save() -> str:
@@ -149,7 +147,7 @@ class QiBotMixin:
                 channel_id=interaction.channel_id,
             )
             log.info("report #%d on %s by %s", report_id, jid, interaction.user.id)
-            return f"Thank you. Your report #{report_id} is in the moderators' queue."
+            return words(interaction).render("report.thanks", id=report_id)
 
         # errors (a database that is down) reach the modal's on_error and so the central handler
         await deliver_text(interaction, save, defer_after=self.settings.defer_after_seconds)
@@ -197,4 +195,4 @@ class QiBotMixin:
             await self.store.close()
 
 
-__all__ = ["EXTENSIONS", "QiBotMixin", "make_bot", "send_private"]
+__all__ = ["EXTENSIONS", "QiBot", "send_private"]

@@ -3,9 +3,11 @@ tracebacks only in the log."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -32,72 +34,79 @@ class LookupMiss(Exception):
         self.query, self.what, self.suggestions = query, what, suggestions
 
 
-def describe(error: Exception) -> tuple[str, str]:
-    """(outcome label for the log, message for the person)."""
+def describe(error: Exception) -> tuple[str, str, dict[str, object]]:
+    """(outcome label for the log, the message's key in ``responses/<language>.yaml``, its values)."""
     if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, app_commands.AppCommandError):
         error = error.original  # a check raised inside a command body
     chain = [error, getattr(error, "original", None), error.__cause__]
     original = next((e for e in chain if isinstance(e, StoreUnavailable | TemplateProblem)), chain[1] or error)
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "denied", "This command only works in a server."
+        return "denied", "errors.guild_only", {}
     if isinstance(error, app_commands.MissingAnyRole | app_commands.MissingRole | app_commands.MissingPermissions):
-        return "denied", "You don't have permission to use this command."
+        return "denied", "errors.denied", {}
     if isinstance(error, app_commands.BotMissingPermissions):
         needed = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
-        return "bot-missing-permissions", f"I'm missing permissions here: {needed}."
+        return "bot-missing-permissions", "errors.bot_missing", {"needed": needed}
     if isinstance(error, app_commands.CommandOnCooldown):
-        return "cooldown", f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+        return "cooldown", "errors.cooldown", {"seconds": f"{error.retry_after:.0f}"}
     if isinstance(error, app_commands.CheckFailure):
-        return "denied", "You don't have permission to use this command."
+        return "denied", "errors.denied", {}
     if isinstance(error, app_commands.CommandNotFound):
-        return "not-found", "That command is out of date; try again in a minute."
+        return "not-found", "errors.outdated", {}
     if isinstance(original, StoreUnavailable):
-        return (
-            "store-down",
-            "The bot's database is unavailable right now, so nothing was saved. Please try again later.",
-        )
+        return "store-down", "errors.store_down", {}
     if isinstance(original, TemplateProblem):
-        return (
-            "template-error",
-            "This reply could not be built because of a template error. The moderators have been told.",
-        )
+        return "template-error", "errors.template", {}
     if isinstance(error, app_commands.TransformerError):
-        return "bad-input", f"“{str(error.value)[:100]}” isn't a valid value for this option."
-    return "error", "Something went wrong on our side. It has been logged; please try again."
+        return "bad-input", "errors.bad_value", {"value": str(error.value)[:100]}
+    return "error", "errors.unexpected", {}
 
 
 class QiTree(app_commands.CommandTree):
     """Command tree with one error handler for every app command; stamps each interaction's start."""
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[QiBot]) -> bool:
         interaction.extras["t0"] = time.perf_counter()
         return True
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    async def on_error(self, interaction: discord.Interaction[QiBot], error: app_commands.AppCommandError) -> None:
+        bot: QiBot = interaction.client
         miss = error.__cause__ if isinstance(error, app_commands.TransformerError) else None
+        t = templates_for(reply_locale(interaction))
         if isinstance(miss, LookupMiss):
-            reply = build.not_found_reply(
-                miss.query, miss.what, miss.suggestions, templates_for(reply_locale(interaction))
-            )
-            await send_private(interaction, embed=page_embed(reply))
+            reply = build.not_found_reply(miss.query, miss.what, miss.suggestions, t)
+            await send_private(interaction, embed=page_embed(reply, 0, t))
             bot.log_interaction(interaction, None, "miss")
             return
-        outcome, message = describe(error)
+        outcome, key, values = describe(error)
         if outcome in ("error", "template-error"):
             log.error("unexpected error in %s", _name(interaction), exc_info=error)
-        await send_private(interaction, content=message)
+        await send_private(interaction, content=t.render(key, **values))
         bot.log_interaction(interaction, None, outcome)
 
 
-def _name(interaction: discord.Interaction) -> str:
+def _name(interaction: discord.Interaction[QiBot]) -> str:
     command = interaction.command
     return command.qualified_name if command else (interaction.data or {}).get("custom_id", "?")
 
 
-async def send_private(interaction: discord.Interaction, **kwargs) -> None:
+async def send_private(interaction: discord.Interaction[QiBot], **kwargs) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred."""
     try:
         await reply_private(interaction, **kwargs)
     except discord.HTTPException as exc:
         log.warning("could not send an error message for %s: %s", _name(interaction), exc)
+
+
+def reported(callback: Callable[[Any, discord.Interaction], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """A button's callback whose errors (a database that is down, ...) reach the central handler: a short private
+    message for the member and a log line, as for commands."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as exc:
+            await interaction.client.tree.on_error(interaction, exc)  # type: ignore[arg-type]
+
+    return wrapper

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import contextlib
 from functools import cache
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot.replies.templates import DEFAULT_LOCALE, DEFAULT_ROOT
+from bot.replies.responder import language_of, templates_for
+from bot.replies.templates import DEFAULT_LOCALE, DEFAULT_ROOT, Templates
+
+if TYPE_CHECKING:
+    from bot.discord.app import QiBot
 
 SUPPORTED = ("en", "es")
 
@@ -21,22 +26,17 @@ def has_templates(locale: str) -> bool:
     return language == DEFAULT_LOCALE or (DEFAULT_ROOT / f"{language}.yaml").is_file()
 
 
-def language_of(locale: str) -> str:
-    """ "es-ES" -> "es", "en-US" -> "en"."""
-    return (locale or DEFAULT_LOCALE).split("-")[0].lower()
-
-
 def guild_locales(client: object) -> dict[int, str | None]:
     """The bot's in-memory cache of server defaults (filled by the settings cog); created on first use."""
     cache_ = getattr(client, "guild_locales", None)
     if cache_ is None:
         cache_ = {}
         with contextlib.suppress(AttributeError):
-            client.guild_locales = cache_  # type: ignore[attr-defined]
+            client.guild_locales = cache_
     return cache_
 
 
-def reply_locale(interaction: discord.Interaction) -> str:
+def reply_locale(interaction: discord.Interaction[QiBot]) -> str:
     """The locale to build this interaction's reply in (no database access: the cache only)."""
     member = str(interaction.locale)
     if has_templates(member):
@@ -46,3 +46,15 @@ def reply_locale(interaction: discord.Interaction) -> str:
         if default:
             return default
     return member
+
+
+def words(interaction: discord.Interaction[QiBot]) -> Templates:
+    """The catalogue (``responses/<language>.yaml``) in this interaction's language: every word a person reads."""
+    return templates_for(reply_locale(interaction))
+
+
+def server_words(client: object, guild_id: int | None) -> Templates:
+    """The catalogue in a server's default language, for what no member asked for in their own: public posts,
+    scheduled runs, notices and DMs (a member's Discord language is not known there)."""
+    default = guild_locales(client).get(guild_id) if guild_id else None
+    return templates_for(default or DEFAULT_LOCALE)

@@ -30,17 +30,19 @@ def point_at(settings: Settings) -> None:
 
 async def start(settings: Settings) -> int:
     from bot.boot import load_or_explain
-    from bot.discord.app import make_bot
+    from bot.discord.app import QiBot
 
     kb = load_or_explain(settings.knowledge_path)
     if kb is None:
         return 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = await Store.open_degraded(settings.sqlalchemy_url, migrate_out_of_process=True)
+    store = await Store.open_degraded(
+        settings.sqlalchemy_url, migrate_out_of_process=True, member_salt=settings.member_salt_bytes
+    )
     await settle_interrupted_edits(settings, store)
     point_at(settings)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # qibot never joins voice: no warnings
-    bot = make_bot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
+    bot = QiBot(settings, LiveKnowledge(settings.knowledge_path, kb), store)
     tune_gc()  # after the knowledge base and the modules are loaded
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import discord
 
+from bot.discord.locale import words
 from bot.discord.views import rendered
 from bot.replies.model import Reply
+
+if TYPE_CHECKING:
+    from bot.discord.app import QiBot
 
 NO_PINGS = discord.AllowedMentions.none()
 
 
 async def deliver(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[QiBot],
     reply: Reply | Awaitable[Reply],
     *,
     public: bool,
@@ -49,7 +54,7 @@ async def deliver(
 
 
 async def deliver_text(
-    interaction: discord.Interaction, make: Callable[[], Awaitable[str]], *, defer_after: float
+    interaction: discord.Interaction[QiBot], make: Callable[[], Awaitable[str]], *, defer_after: float
 ) -> None:
     """Private text reply for work that may be slow (a database write): defers when needed."""
     if interaction.response.is_done():  # already deferred: just do the work and follow up
@@ -67,7 +72,7 @@ async def deliver_text(
     await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def reply_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
+async def reply_private(interaction: discord.Interaction[QiBot], content: str | None = None, **kwargs) -> None:
     """Answer privately, whether or not the interaction was already answered or deferred; never pings."""
     kwargs.setdefault("allowed_mentions", NO_PINGS)
     if interaction.response.is_done():
@@ -76,7 +81,12 @@ async def reply_private(interaction: discord.Interaction, content: str | None = 
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
-async def say_private(interaction: discord.Interaction, text: str, outcome: str = "ok", **kwargs) -> None:
+async def say_private(interaction: discord.Interaction[QiBot], text: str, outcome: str = "ok", **kwargs) -> None:
     """A private answer plus the interaction's log line (the cogs' usual way to reply with text)."""
     await reply_private(interaction, text, **kwargs)
-    interaction.client.log_interaction(interaction, None, outcome)  # type: ignore[attr-defined]
+    interaction.client.log_interaction(interaction, None, outcome)
+
+
+async def say(interaction: discord.Interaction[QiBot], key: str, outcome: str = "ok", /, **context: object) -> None:
+    """A private answer from the catalogue (``key`` in ``responses/<language>.yaml``) plus the log line."""
+    await say_private(interaction, words(interaction).render(key, **context), outcome)

@@ -19,17 +19,17 @@ class KBTransformer(app_commands.Transformer):
 
     what = "jurisdiction"
 
-    def _index(self, interaction: discord.Interaction):
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    def _index(self, interaction: discord.Interaction[QiBot]):
+        bot: QiBot = interaction.client
         return bot.responder.kb.index(self.what)
 
-    async def transform(self, interaction: discord.Interaction, value: str) -> str:
+    async def transform(self, interaction: discord.Interaction[QiBot], value: str) -> str:
         found = self._index(interaction).resolve(value)
         if found.id is None:
             raise LookupMiss(value, self.what, found.suggestions)
         return found.id
 
-    async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+    async def autocomplete(self, interaction: discord.Interaction[QiBot], value: str) -> list[app_commands.Choice[str]]:
         entries = self._index(interaction).complete(value, limits.AUTOCOMPLETE_CHOICES)
         return [app_commands.Choice(name=_choice_name(e.display, e.id, self.what), value=e.id) for e in entries]
 

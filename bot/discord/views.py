@@ -62,12 +62,12 @@ class PageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction[QiBot], item: discord.ui.Button, match: re.Match[str], /
     ) -> PageButton:
         return cls(match["kind"], match["arg"], int(match["page"]), match["locale"], match["dir"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    async def callback(self, interaction: discord.Interaction[QiBot]) -> None:
+        bot: QiBot = interaction.client
         reply = rebuild(bot, self.kind, self.arg, self.locale)
         page = min(self.page, len(reply.pages) - 1)
         embed, view = rendered(reply, page, self.locale)
@@ -91,12 +91,12 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:r
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction[QiBot], item: discord.ui.Button, match: re.Match[str], /
     ) -> ReportButton:
         return cls(match["jid"], reply_locale(interaction))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    async def callback(self, interaction: discord.Interaction[QiBot]) -> None:
+        bot: QiBot = interaction.client
         name = bot.responder.kb.jurisdictions.get(self.jid)
         form = ReportModal(self.jid, name.name if name else self.jid.upper(), reply_locale(interaction))
         await interaction.response.send_modal(form)
@@ -121,13 +121,13 @@ class ReportModal(discord.ui.Modal):
         )
         self.add_item(self.note)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
+    async def on_submit(self, interaction: discord.Interaction[QiBot]) -> None:
+        bot: QiBot = interaction.client
         await bot.record_report(interaction, self.jid, self.note.value or "")
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        bot: QiBot = interaction.client  # type: ignore[assignment]
-        await bot.tree.on_error(interaction, error)  # type: ignore[arg-type]
+    async def on_error(self, interaction: discord.Interaction[QiBot], error: Exception) -> None:
+        bot: QiBot = interaction.client
+        await bot.tree.on_error(interaction, error)
 
 
 def reply_view(reply: Reply, page: int, locale: str) -> discord.ui.View | None:
@@ -185,7 +185,7 @@ def rendered(reply: Reply, page: int, locale: str) -> tuple[discord.Embed, disco
     if hit is not None and hit[0] is reply:
         _rendered.move_to_end(key)
         return hit[1], hit[2]
-    embed, view = page_embed(reply, page), reply_view(reply, page, locale)
+    embed, view = page_embed(reply, page, templates_for(locale)), reply_view(reply, page, locale)
     _rendered[key] = (reply, embed, view)
     while len(_rendered) > _render_cache_size:
         _rendered.popitem(last=False)

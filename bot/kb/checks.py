@@ -155,8 +155,15 @@ def check_text_characters(j: Jurisdiction, parsed: LineIndex, file: str) -> list
     for n, alias in enumerate(j.aliases):
         odd = _non_latin_letter(alias) or (HIDDEN_CHARACTERS.search(alias) or [None])[0]
         if odd:
-            found.append(_issue(file, parsed, ("aliases", n), f"alias '{alias}' has the character U+{ord(odd):04X} "
-                                "that is not a Latin letter", "type aliases in Latin letters (lookalikes mislead)"))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    ("aliases", n),
+                    f"alias '{alias}' has the character U+{ord(odd):04X} that is not a Latin letter",
+                    "type aliases in Latin letters (lookalikes mislead)",
+                )
+            )
     return found
 
 
@@ -187,8 +194,9 @@ def member_facing_texts(j: Jurisdiction) -> Iterator[tuple[tuple[str | int, ...]
         yield ("facts", n, "text"), fact.text
 
 
-def _issue(file: str, parsed: LineIndex, loc: Loc, message: str, hint: str | None = None,
-           severity: Severity = Severity.ERROR) -> Issue:
+def _issue(
+    file: str, parsed: LineIndex, loc: Loc, message: str, hint: str | None = None, severity: Severity = Severity.ERROR
+) -> Issue:
     return Issue(file, message, parsed.line_of(loc), ".".join(map(str, loc)), hint, severity)
 
 
@@ -222,40 +230,73 @@ def _check_law_and_bills(
         meets = bool(v.verdict.points)  # a bill that failed may show what the law lacks, never what it gives
         if meets and named and all(n in not_law and n not in reform_numbers for n in named):
             bill = not_law[named[0]]
-            found.append(_issue(file, parsed, (*loc, "rests_on"),
-                                f"current law rests only on {bill.number}, a {bill.status.value} bill",
-                                "a bill that is not law cannot decide current law: score the law in force"))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    (*loc, "rests_on"),
+                    f"current law rests only on {bill.number}, a {bill.status.value} bill",
+                    "a bill that is not law cannot decide current law: score the law in force",
+                )
+            )
         for number in named:
             if number not in reform_numbers and number not in not_law:
-                found.append(_issue(file, parsed, (*loc, "rests_on"), f"rests_on names '{number}', which is not "
-                                    "in current_law.reforms", "add the enacted law to current_law.reforms"))
+                found.append(
+                    _issue(
+                        file,
+                        parsed,
+                        (*loc, "rests_on"),
+                        f"rests_on names '{number}', which is not in current_law.reforms",
+                        "add the enacted law to current_law.reforms",
+                    )
+                )
         if meets and v.source in not_law_texts:
             bill = not_law_texts[v.source]
-            found.append(_issue(file, parsed, (*loc, "source"),
-                                f"current law cites the text of {bill.number}, a {bill.status.value} bill",
-                                "cite the statute in force; move the bill's verdict under its bill"))
-        if (
-            criteria.get(cid) is not None
-            and criteria[cid].scope_clause
-            and v.verdict.points
-            and v.scope is None
-        ):
-            found.append(_issue(file, parsed, loc, "say which claims this reaches: add `scope: state-law-claims`",
-                                "federal § 1983 claims keep qualified immunity whatever state law says"))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    (*loc, "source"),
+                    f"current law cites the text of {bill.number}, a {bill.status.value} bill",
+                    "cite the statute in force; move the bill's verdict under its bill",
+                )
+            )
+        if criteria.get(cid) is not None and criteria[cid].scope_clause and v.verdict.points and v.scope is None:
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    loc,
+                    "say which claims this reaches: add `scope: state-law-claims`",
+                    "federal § 1983 claims keep qualified immunity whatever state law says",
+                )
+            )
     for n, bill in enumerate(j.bills):
         bill_loc: Loc = ("bills", n)
         if bill.status.is_law and bill.number.lower() not in reform_numbers and bill.number.lower() not in reform_names:
-            found.append(_issue(file, parsed, (*bill_loc, "status"),
-                                f"{bill.number} is {bill.status.value} but current law does not name it",
-                                "add it to current_law.reforms (number, act or chapter, citation, year)"))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    (*bill_loc, "status"),
+                    f"{bill.number} is {bill.status.value} but current law does not name it",
+                    "add it to current_law.reforms (number, act or chapter, citation, year)",
+                )
+            )
         if bill.status_quote:
             says_law, says_not = _SAYS_LAW.search(bill.status_quote), _SAYS_NOT_LAW.search(bill.status_quote)
             if (bill.status.is_law and says_not and not says_law) or (
                 not bill.status.is_law and bill.status.value != "study" and says_law and not says_not
             ):
-                found.append(_issue(file, parsed, (*bill_loc, "status"),
-                                    f"status '{bill.status.value}' disagrees with its source: "
-                                    f"“{bill.status_quote[:80]}”", "store the status the source gives"))
+                found.append(
+                    _issue(
+                        file,
+                        parsed,
+                        (*bill_loc, "status"),
+                        f"status '{bill.status.value}' disagrees with its source: “{bill.status_quote[:80]}”",
+                        "store the status the source gives",
+                    )
+                )
     return found
 
 
@@ -289,22 +330,43 @@ def check_sources(urls: Iterable[tuple[Loc, str]], parsed: LineIndex | None, fil
         level = tier(url)
         if level is Tier.REJECTED:
             where = parsed.line_of(loc) if parsed else None
-            found.append(Issue(file, f"{host_of(url)} is not an acceptable source", where, ".".join(map(str, loc)),
-                               f"cite {better_source(url)}"))
+            found.append(
+                Issue(
+                    file,
+                    f"{host_of(url)} is not an acceptable source",
+                    where,
+                    ".".join(map(str, loc)),
+                    f"cite {better_source(url)}",
+                )
+            )
         elif level is Tier.OTHER:  # a warning names the field; finding its line would re-parse the file
-            found.append(Issue(file, f"{host_of(url)} is not a known primary or reputable source", None,
-                               ".".join(map(str, loc)), "prefer an official or reputable host", Severity.WARNING))
+            found.append(
+                Issue(
+                    file,
+                    f"{host_of(url)} is not a known primary or reputable source",
+                    None,
+                    ".".join(map(str, loc)),
+                    "prefer an official or reputable host",
+                    Severity.WARNING,
+                )
+            )
     return found
 
 
 def _check_confidence(j: Jurisdiction, parsed: LineIndex, file: str) -> list[Issue]:
     """``confidence: high`` on our own reading needs an exact quote from a primary source."""
     return [
-        _issue(file, parsed, ("current_law", "verdicts", cid, "confidence"),
-               f"confidence: high needs a primary source; {host_of(v.source)} is {tier(v.source).value}",
-               "use medium, or cite the official text")
+        _issue(
+            file,
+            parsed,
+            ("current_law", "verdicts", cid, "confidence"),
+            f"confidence: high needs a primary source; {host_of(v.source)} is {tier(v.source).value}",
+            "use medium, or cite the official text",
+        )
         for cid, v in j.current_law.verdicts.items()
-        if v.confidence is Confidence.HIGH and v.scored_by is ScoredBy.OUR_READING and v.source
+        if v.confidence is Confidence.HIGH
+        and v.scored_by is ScoredBy.OUR_READING
+        and v.source
         and tier(v.source) is not Tier.PRIMARY
     ]
 
@@ -325,12 +387,26 @@ def check_jurisdictions(
         for loc, text in member_facing_texts(j):
             match = PROCESS_WORDING.search(text)
             if match:
-                found.append(_issue(file, parsed, loc, f"research-process wording “{match.group(0)}” in text "
-                                    "members read", "move it to the moderator-only `note`"))
+                found.append(
+                    _issue(
+                        file,
+                        parsed,
+                        loc,
+                        f"research-process wording “{match.group(0)}” in text members read",
+                        "move it to the moderator-only `note`",
+                    )
+                )
         scored = [*j.current_law.verdicts.values(), *(v for b in j.bills for v in b.verdicts.values())]
         if j.review.status is ReviewStatus.NOT_REVIEWED and any(v.verdict.points is not None for v in scored):
-            found.append(_issue(file, parsed, ("review", "status"), "a not-reviewed jurisdiction cannot carry scored "
-                                "verdicts", "set review.status to partial or reviewed"))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    ("review", "status"),
+                    "a not-reviewed jurisdiction cannot carry scored verdicts",
+                    "set review.status to partial or reviewed",
+                )
+            )
         if rubric:
             for n, reform in enumerate(j.current_law.reforms):
                 if reform.endqi_score:
@@ -345,7 +421,11 @@ def check_jurisdictions(
 
 
 def _check_published_score(
-    published: PublishedScore, verdicts: Mapping[str, Evidence], parsed: LineIndex, file: str, rubric: Rubric,
+    published: PublishedScore,
+    verdicts: Mapping[str, Evidence],
+    parsed: LineIndex,
+    file: str,
+    rubric: Rubric,
     base: Loc,
 ) -> list[Issue]:
     found = []
@@ -356,20 +436,50 @@ def _check_published_score(
         score = group_score(verdicts, rubric, group)
         loc = (*base, group)
         if score.unknown == 0 and score.points != stated:
-            found.append(_issue(file, parsed, loc, f"published {group} score {stated:g} does not match the "
-                                f"verdicts' {score.points:g}", "check each verdict's points against the source"))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    loc,
+                    f"published {group} score {stated:g} does not match the verdicts' {score.points:g}",
+                    "check each verdict's points against the source",
+                )
+            )
         elif not score.points <= stated <= score.points + score.unknown:
-            found.append(_issue(file, parsed, loc, f"published {group} score {stated:g} is impossible: known "
-                                f"verdicts give {score.points:g} with {score.unknown} unknown",
-                                "check each verdict's points against the source"))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    loc,
+                    f"published {group} score {stated:g} is impossible: known "
+                    f"verdicts give {score.points:g} with {score.unknown} unknown",
+                    "check each verdict's points against the source",
+                )
+            )
         elif score.unknown:
-            found.append(_issue(file, parsed, loc, f"published {group} score {stated:g}: {score.unknown} criteria "
-                                f"unknown, known verdicts give {score.points:g}", severity=Severity.WARNING))
+            found.append(
+                _issue(
+                    file,
+                    parsed,
+                    loc,
+                    f"published {group} score {stated:g}: {score.unknown} criteria "
+                    f"unknown, known verdicts give {score.points:g}",
+                    severity=Severity.WARNING,
+                )
+            )
     return found
 
 
-def check_action(prompt: ActionPrompt, parsed: LineIndex, file: str, stem: str, jurisdictions: set[str]) -> list[Issue]:
-    """File name matches the id, the jurisdiction exists, and the text compiles in the sandbox."""
+def check_action(
+    prompt: ActionPrompt,
+    parsed: LineIndex,
+    file: str,
+    stem: str,
+    jurisdictions: set[str],
+    bills: dict[str, set[str]] | None = None,
+) -> list[Issue]:
+    """File name matches the id, the jurisdiction exists, the text (and a call script) compiles in the
+    sandbox, and the bill a call is about is one the knowledge base lists."""
     from jinja2 import TemplateSyntaxError
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -394,16 +504,31 @@ def check_action(prompt: ActionPrompt, parsed: LineIndex, file: str, stem: str, 
                 "use a file name from knowledge/jurisdictions/ without .yaml",
             )
         )
-    try:
-        SandboxedEnvironment().parse(prompt.text)  # syntax only: the text is rendered later, bounded
-    except TemplateSyntaxError as exc:
-        found.append(
-            Issue(
-                file,
-                f"template error: {exc.message}",
-                parsed.line_of(("text",)),
-                "text",
-                "fix the Jinja2 syntax ({{ ... }}, {% ... %})",
+    for field, source in (("text", prompt.text), ("script", prompt.script)):
+        if source is None:
+            continue
+        try:
+            SandboxedEnvironment().parse(source)  # syntax only: the text is rendered later, bounded
+        except TemplateSyntaxError as exc:
+            found.append(
+                Issue(
+                    file,
+                    f"template error: {exc.message}",
+                    parsed.line_of((field,)),
+                    field,
+                    "fix the Jinja2 syntax ({{ ... }}, {% ... %})",
+                )
             )
-        )
+    if prompt.bill is not None and bills is not None:
+        known = bills.get(prompt.bill.jurisdiction)
+        if known is None or prompt.bill.number not in known:
+            found.append(
+                Issue(
+                    file,
+                    f"unknown bill '{prompt.bill.number}' in '{prompt.bill.jurisdiction}'",
+                    parsed.line_of(("bill", "number")),
+                    "bill",
+                    "name a bill listed under bills: in that jurisdiction's file, with its number as written there",
+                )
+            )
     return found

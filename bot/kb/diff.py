@@ -23,6 +23,7 @@ class Change:
     field: str
     before: str | None
     after: str | None
+    bill: str | None = None  # the bill's number, for a bill's status
 
     def describe(self) -> str:
         """ "verdict: No → Partial" or "quote changed"."""
@@ -104,13 +105,25 @@ def _jurisdiction_changes(old: Jurisdiction | None, new: Jurisdiction | None, la
     new_bills = {b.number: b.status.value for b in new.bills}
     for number in dict.fromkeys([*old_bills, *new_bills]):
         if old_bills.get(number) != new_bills.get(number):
-            found.append(Change(j.id, j.name, None, f"bill {number}", "status", old_bills.get(number),
-                                new_bills.get(number)))
+            found.append(
+                Change(
+                    j.id, j.name, None, f"bill {number}", "status", old_bills.get(number), new_bills.get(number), number
+                )
+            )
     old_reforms = [r.number for r in old.current_law.reforms]
     new_reforms = [r.number for r in new.current_law.reforms]
     if old_reforms != new_reforms:
-        found.append(Change(j.id, j.name, None, "current law", "reforms", ", ".join(old_reforms) or None,
-                            ", ".join(new_reforms) or None))
+        found.append(
+            Change(
+                j.id,
+                j.name,
+                None,
+                "current law",
+                "reforms",
+                ", ".join(old_reforms) or None,
+                ", ".join(new_reforms) or None,
+            )
+        )
     for cid in dict.fromkeys([*old.verdicts, *new.verdicts]):
         before, after = old.verdicts.get(cid), new.verdicts.get(cid)
         if before == after:

@@ -107,9 +107,7 @@ def current_entry(root: Path, jid: str, cid: str) -> dict[str, Any] | None:
     return plain(((doc.get("current_law") or {}).get("verdicts") or {}).get(cid))
 
 
-def _plan(
-    root: Path, jid: str, cid: str, expected_sha: str | None, change: Callable[[CommentedMap], None]
-) -> EditPlan:
+def _plan(root: Path, jid: str, cid: str, expected_sha: str | None, change: Callable[[CommentedMap], None]) -> EditPlan:
     path = jurisdiction_path(root, jid)
     text = path.read_text(encoding="utf-8")
     if expected_sha and not file_sha(text).startswith(expected_sha):

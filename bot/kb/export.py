@@ -52,8 +52,9 @@ def _bill(b: Bill, kb: KnowledgeBase) -> dict[str, Any]:
         "status_source": b.status_source,
         "status_verified_on": b.status_verified_on.isoformat(),
         "text_url": b.text_url,
-        "score": None if published is None else {"end": published.end, "start": published.start,
-                                                 "source": published.source},
+        "score": None
+        if published is None
+        else {"end": published.end, "start": published.start, "source": published.source},
         "verdicts": {cid: _verdict(v) for cid, v in b.verdicts.items()},
     }
 
@@ -78,16 +79,30 @@ def jurisdiction_document(j: Jurisdiction, kb: KnowledgeBase) -> dict[str, Any]:
         "current_law": {
             "score": _score(dict(j.current_law.verdicts), kb),
             "reforms": [
-                {"number": r.number, "title": r.title, "year": r.year, "act": r.act, "citation": r.citation,
-                 "effect": r.effect.value, "text_url": r.text_url, "source": r.source}
+                {
+                    "number": r.number,
+                    "title": r.title,
+                    "year": r.year,
+                    "act": r.act,
+                    "citation": r.citation,
+                    "effect": r.effect.value,
+                    "text_url": r.text_url,
+                    "source": r.source,
+                }
                 for r in j.current_law.reforms
             ],
             "verdicts": verdicts,
         },
         "bills": [_bill(b, kb) for b in j.bills],
         "facts": [
-            {"topic": f.topic.value, "text": f.text, "quote": f.quote, "source": f.source,
-             "verified_on": f.verified_on.isoformat(), "confidence": f.confidence.value}
+            {
+                "topic": f.topic.value,
+                "text": f.text,
+                "quote": f.quote,
+                "source": f.source,
+                "verified_on": f.verified_on.isoformat(),
+                "confidence": f.confidence.value,
+            }
             for f in j.facts
         ],
         "sources": sorted(sources),

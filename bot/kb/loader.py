@@ -211,7 +211,8 @@ def collect(root: Path, overrides: Mapping[Path, str] | None = None) -> tuple[Kn
         prompt, parsed, rel = load_one(ActionPrompt, path)
         if prompt is None or parsed is None:
             continue
-        issues.extend(checks.check_action(prompt, parsed, rel, path.stem, set(jurisdictions)))
+        bills = {jid: {b.number for b in j.bills} for jid, (j, _, _) in jurisdictions.items()}
+        issues.extend(checks.check_action(prompt, parsed, rel, path.stem, set(jurisdictions), bills))
         actions[prompt.id] = prompt
 
     issues.extend(checks.check_jurisdictions(jurisdictions, rubric))

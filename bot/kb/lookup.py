@@ -63,6 +63,10 @@ class Index:
         self._short: dict[tuple[str, int], list[Entry]] = {}
         self._heads: dict[int, list[str]] = {}  # every key cut to n characters, for typos n long
 
+    def exact(self, query: str) -> str | None:
+        """The id this exact key (normalized: case, accents, spacing) names, without typo matching."""
+        return self._by_key.get(normalize(query))
+
     def resolve(self, query: str) -> Resolution:
         """Exact key first, then a clear typo, otherwise up to three suggestions."""
         key = normalize(query)

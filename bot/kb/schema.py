@@ -379,16 +379,40 @@ class ActionLink(Strict):
     url: Annotated[Url, AfterValidator(_https)]
 
 
+class BillRef(Strict):
+    """The bill a call is about: a jurisdiction's file id and the bill's number as that file lists it."""
+
+    jurisdiction: Slug
+    number: Name
+
+
 class ActionPrompt(Strict):
-    """A call to action: a title, a short Jinja2 text (sandboxed), up to five link buttons."""
+    """A call to action: a title, a short Jinja2 text (sandboxed), up to five link buttons.
+
+    ``kind: call-script`` adds a button that shows each member, privately, their own legislators with
+    ``script`` (a sandboxed template: ``legislator``, ``jurisdiction``, ``bill``) and outcome buttons;
+    ``chamber`` says whom to call (``both``: whichever seat the member saved).
+    """
 
     id: Slug
+    kind: Literal["post", "call-script"] = "post"
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
     links: list[ActionLink] = Field(default_factory=list, max_length=5)
     jurisdiction: Slug | None = None
     event_time: dt.datetime | None = None
     event_label: Name | None = None
+    chamber: Literal["upper", "lower", "both"] | None = None
+    bill: BillRef | None = None
+    script: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)] | None = None
+
+    @model_validator(mode="after")
+    def _call_script(self) -> ActionPrompt:
+        if self.kind == "call-script" and self.script is None:
+            raise ValueError("a call-script prompt needs a script (the words to say on the call)")
+        if self.kind != "call-script" and (self.script is not None or self.chamber is not None):
+            raise ValueError("script and chamber belong to kind: call-script")
+        return self
 
     @field_validator("event_time")
     @classmethod

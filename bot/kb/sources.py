@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from bot.kb.scoring import known_count
 from bot.kb.snapshot import KnowledgeBase
@@ -16,8 +18,9 @@ bills (which are not law unless enacted) are listed apart. Verdicts say whose ju
 """
 
 
-def sources_markdown(kb: KnowledgeBase) -> str:
-    """Markdown listing sources per jurisdiction, then the rubric's and the glossary's."""
+def sources_markdown(kb: KnowledgeBase, people: Mapping[str, Any] | None = None) -> str:
+    """Markdown listing sources per jurisdiction, then the rubric's and the glossary's; with ``people`` (the
+    legislator snapshot's meta.json), the Open States data behind /legislators and its CC0 dedication."""
     from bot.kb.coverage import TARGET_PER_JURISDICTION, coverage
 
     report = coverage(kb)
@@ -69,4 +72,22 @@ def sources_markdown(kb: KnowledgeBase) -> str:
     out.append(f"- <{kb.rubric.scorer_url}>: criterion labels")
     out.append("\n## Glossary\n")
     out.extend(f"- <{e.source.url}>: {e.id}" for e in kb.glossary.values())
+    if people and people.get("commit"):
+        out.extend(_people_sources(people))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _people_sources(meta: Mapping[str, Any]) -> list[str]:
+    """The legislator data's sources (knowledge/people/, written by `qibot people build`)."""
+    counts = meta.get("counts", {})
+    return [
+        "\n## Legislators (`/legislators`, knowledge/people/)\n",
+        f"- <{meta.get('source')}>: current state legislators and DC councilmembers, their districts, parties, "
+        f"capitol email and phone, pages and judiciary / public-safety committees ({counts.get('legislators', 0)} "
+        f"seat-holders; commit {str(meta['commit'])[:12]} of {str(meta.get('commit_date', ''))[:10]}). Open States "
+        f"dedicates this data to the public domain under CC0 1.0 (<{meta.get('license_url')}>); we credit it anyway.",
+        "- <https://github.com/openstates/metadata>: seats per chamber and per district, and members' titles "
+        "(openstates-metadata, MIT; knowledge/people/chambers.yaml)",
+        "- Each legislature's own \"find my legislator\" page and the New York City Council's: listed with their "
+        "status in knowledge/people/find-my-legislator.yaml",
+    ]

@@ -158,7 +158,9 @@ def _walk(root: yaml.Node) -> None:
                 if name in keys:
                     where = ".".join(map(str, (*path, name)))
                     raise YamlSyntaxError(
-                        f"duplicate key '{name}' (first on line {keys[name]})", key.start_mark.line + 1, where,
+                        f"duplicate key '{name}' (first on line {keys[name]})",
+                        key.start_mark.line + 1,
+                        where,
                         "keep one; YAML would silently keep the last",
                     )
                 keys[name] = key.start_mark.line + 1
@@ -215,8 +217,10 @@ def parse_yaml_text(text: str) -> ParsedYaml:
                 node, field, error = failing
                 problem = _EXPECTED.get(node.tag) or str(error).splitlines()[0][:160]
                 raise YamlSyntaxError(
-                    f"cannot read the value “{str(node.value)[:40]}”: {problem}", node.start_mark.line + 1,
-                    field or None, "write a real date as YYYY-MM-DD, a number, true/false, or text without a !! tag",
+                    f"cannot read the value “{str(node.value)[:40]}”: {problem}",
+                    node.start_mark.line + 1,
+                    field or None,
+                    "write a real date as YYYY-MM-DD, a number, true/false, or text without a !! tag",
                 ) from exc
         finally:
             loader.dispose()

@@ -11,6 +11,8 @@ from bot import limits
 from bot.kb.schema import ActionLink
 from bot.replies.fit import neutralize_mentions
 from bot.replies.model import Reply, Tone
+from bot.replies.responder import templates_for
+from bot.replies.templates import DEFAULT_LOCALE, Templates
 
 
 class ActionMessage(Protocol):
@@ -23,6 +25,7 @@ class ActionMessage(Protocol):
     event_unix: int | None
     event_label: str | None
 
+
 COLOURS = {
     Tone.NEUTRAL: discord.Colour(0x4E79A7),
     Tone.YES: discord.Colour(0x1B7837),
@@ -33,8 +36,8 @@ COLOURS = {
 }
 
 
-def page_embed(reply: Reply, index: int = 0) -> discord.Embed:
-    """One page of a reply as an embed; the footer says which page it is."""
+def page_embed(reply: Reply, index: int = 0, t: Templates | None = None) -> discord.Embed:
+    """One page of a reply as an embed; the footer says which page it is (in ``t``'s language)."""
     page = reply.pages[index]
     description = neutralize_mentions(page.description) if page.description else None
     embed = discord.Embed(title=neutralize_mentions(page.title), description=description, colour=COLOURS[reply.tone])
@@ -43,7 +46,8 @@ def page_embed(reply: Reply, index: int = 0) -> discord.Embed:
         embed.add_field(name=name, value=value, inline=field.inline)
     footer = page.footer
     if len(reply.pages) > 1:
-        footer = f"{footer} · page {index + 1}/{len(reply.pages)}" if footer else f"page {index + 1}/{len(reply.pages)}"
+        page_of = (t or templates_for(DEFAULT_LOCALE)).render("page", n=index + 1, total=len(reply.pages))
+        footer = f"{footer} · {page_of}" if footer else page_of
     if footer:
         embed.set_footer(text=footer)
     if len(embed) > limits.EMBED_TOTAL:  # the reply model already paginates; this is a last guard
@@ -59,18 +63,19 @@ def link_buttons(reply: Reply, room: int) -> list[discord.ui.Button[discord.ui.V
     ]
 
 
-def action_embed(msg: ActionMessage, *, late_for: int | None = None) -> discord.Embed:
+def action_embed(msg: ActionMessage, t: Templates, *, late_for: int | None = None) -> discord.Embed:
     """A call to action as an embed: the text, then the event time as a Discord timestamp (local to each reader)."""
     lines = [neutralize_mentions(msg.text)]
     if msg.event_unix:
-        label = msg.event_label or "When"
-        lines.append(f"**{label}:** <t:{msg.event_unix}:F> (<t:{msg.event_unix}:R>)")
+        label = msg.event_label or t.render("actions.embed.when")
+        when, relative = f"<t:{msg.event_unix}:F>", f"<t:{msg.event_unix}:R>"
+        lines.append(t.render("actions.embed.event", label=label, when=when, relative=relative))
     if late_for:
-        lines.append(f"_Posted late: this was scheduled for <t:{late_for}:f>._")
+        lines.append(t.render("actions.embed.late", when=f"<t:{late_for}:f>"))
     embed = discord.Embed(
         title=msg.title, description="\n\n".join(lines)[: limits.EMBED_DESCRIPTION], colour=COLOURS[Tone.NEUTRAL]
     )
-    embed.set_footer(text=f"Call to action · {msg.prompt_id}")
+    embed.set_footer(text=t.render("actions.embed.footer", prompt=msg.prompt_id))
     return embed
 
 
@@ -87,9 +92,9 @@ def link_view(links: Iterable[ActionLink]) -> discord.ui.View | None:
     return view
 
 
-def action_message(msg: ActionMessage, *, late_for: int | None = None) -> dict[str, Any]:
+def action_message(msg: ActionMessage, t: Templates, *, late_for: int | None = None) -> dict[str, Any]:
     """Keyword arguments for sending a call to action: its embed and, when it has links, the link buttons."""
-    kwargs: dict[str, Any] = {"embed": action_embed(msg, late_for=late_for)}
+    kwargs: dict[str, Any] = {"embed": action_embed(msg, t, late_for=late_for)}
     view = link_view(msg.links)
     if view is not None:
         kwargs["view"] = view

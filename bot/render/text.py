@@ -7,6 +7,8 @@ import textwrap
 
 from bot.replies.fit import neutralize_mentions
 from bot.replies.model import Page, Reply
+from bot.replies.responder import templates_for
+from bot.replies.templates import DEFAULT_LOCALE, Templates
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -48,14 +50,17 @@ def render_page(page: Page) -> str:
     return "\n".join(out).rstrip()
 
 
-def render_text(reply: Reply) -> str:
-    """The whole reply as text: every page, then the links."""
+def render_text(reply: Reply, t: Templates | None = None) -> str:
+    """The whole reply as text: every page, then the links (page numbers in ``t``'s language)."""
+    t = t or templates_for(DEFAULT_LOCALE)
     parts = []
     for number, page in enumerate(reply.pages, 1):
         text = render_page(page)
         if len(reply.pages) > 1:
-            text += f" · page {number}/{len(reply.pages)}"
+            text += " · " + t.render("page", n=number, total=len(reply.pages))
         parts.append(neutralize_mentions(text))
     if reply.links:
-        parts.append("Links:\n" + "\n".join(f"  {link.label}: {link.url}" for link in reply.links))
+        parts.append(
+            t.render("links_heading") + "\n" + "\n".join(f"  {link.label}: {link.url}" for link in reply.links)
+        )
     return "\n\n".join(parts)

@@ -14,6 +14,7 @@ import io
 import threading
 from collections import OrderedDict
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.kb.snapshot import KnowledgeBase
@@ -27,6 +28,7 @@ from bot.replies.maplayers import (
     Tile,
     map_data,
 )
+from bot.replies.templates import Templates
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont
@@ -76,11 +78,14 @@ def text_colour(fill: str) -> str:
     return INK if contrast(INK, fill) >= contrast(LIGHT_INK, fill) else LIGHT_INK
 
 
+FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSansCondensed.ttf"  # Latin-1 and more: "Aún", "rúbrica"
+
+
 @cache
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont  # Pillow loads on the first render, not at start-up
 
-    return ImageFont.load_default(size=size)
+    return ImageFont.truetype(str(FONT), size=size)
 
 
 def _fit_font(
@@ -146,19 +151,18 @@ def render_png(data: MapData) -> bytes:
         draw.text((x + swatch + 8, y + swatch // 2), entry.name, fill=INK, font=name_font, anchor="lm")
 
     draw.rectangle(_CITY_BOX, outline="#888888", width=1)
-    draw.text(
-        ((_CITY_BOX[0] + _CITY_BOX[2]) / 2, _CITY_BOX[1] + 14), "City inset", fill=INK, font=_font(17), anchor="mm"
-    )
-    for jid in CITY_INSETS:
+    city_x = (_CITY_BOX[0] + _CITY_BOX[2]) / 2
+    draw.text((city_x, _CITY_BOX[1] + 14), data.city_label, fill=INK, font=_font(17), anchor="mm")
+    for jid, name in data.city_names.items():
         x0, _, x1, y1 = tile_box(jid)
-        draw.text(((x0 + x1) / 2, y1 + 16), "New York City", fill=INK, font=_font(15), anchor="mm")
+        draw.text(((x0 + x1) / 2, y1 + 16), name, fill=INK, font=_font(15), anchor="mm")
 
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
-_cache: OrderedDict[tuple[str, str], tuple[bytes, MapData]] = OrderedDict()
+_cache: OrderedDict[tuple[str, str, str], tuple[bytes, MapData]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -168,20 +172,20 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def is_cached(kb: KnowledgeBase, layer: str | None = None) -> bool:
-    """True when ``render_map(kb, layer)`` would answer from the cache (no drawing)."""
+def is_cached(kb: KnowledgeBase, layer: str | None, t: Templates) -> bool:
+    """True when ``render_map(kb, layer, t)`` would answer from the cache (no drawing)."""
     with _cache_lock:
-        return (kb.version, layer or "current-law") in _cache
+        return (kb.version, layer or "current-law", t.locale) in _cache
 
 
-def render_map(kb: KnowledgeBase, layer: str | None = None) -> tuple[bytes, MapData]:
-    """The PNG and its data, cached (LRU) by knowledge-base version and layer."""
-    key = (kb.version, layer or "current-law")
+def render_map(kb: KnowledgeBase, layer: str | None, t: Templates) -> tuple[bytes, MapData]:
+    """The PNG and its data in ``t``'s language, cached (LRU) by knowledge-base version, layer and language."""
+    key = (kb.version, layer or "current-law", t.locale)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    data = map_data(kb, layer)
+    data = map_data(kb, layer, t)
     result = (render_png(data), data)
     with _cache_lock:
         result = _cache.setdefault(key, result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 from bot.kb.lookup import Entry
@@ -74,13 +75,16 @@ def bill_score_line(kb: KnowledgeBase, bill: Bill, t: Templates) -> str | None:
     """The score endqi published for a bill, else the score of its verdicts, else None."""
     published = bill.endqi_score
     if published and (published.end is not None or published.start is not None):
-        parts = []
-        if published.end is not None:
-            parts.append(t.render("score.group", label=t.render("words.group.end"), points=_fmt_points(published.end),
-                                  out_of=len(kb.criteria_in("end"))))
-        if published.start is not None:
-            parts.append(t.render("score.group", label=t.render("words.group.start"),
-                                  points=_fmt_points(published.start), out_of=len(kb.criteria_in("start"))))
+        parts = [
+            t.render(
+                "score.group",
+                label=t.render(f"words.group.{group}"),
+                points=_fmt_points(points),
+                out_of=len(kb.criteria_in(group)),
+            )
+            for group, points in (("end", published.end), ("start", published.start))
+            if points is not None
+        ]
         return " · ".join(parts)
     if bill.verdicts:
         return scores_line(*scores_of(bill.verdicts, kb.rubric), t)
@@ -128,6 +132,7 @@ def _restates(reason: str, quote: str | None) -> bool:
     """True when a reason only repeats its quote (then the quote alone is shown)."""
     if not quote:
         return False
+
     def words(text: str) -> set[str]:
         return set(re.findall(r"[a-z0-9]+", text.lower()))
 
@@ -231,8 +236,9 @@ def state_reply(kb: KnowledgeBase, jid: str, t: Templates) -> Reply:
             + "\n"
             + t.render("state.unknown_value", labels=", ".join(tr(c, "short", t) for c in unknown))
         )
-        fields.append(Field(t.render("state.unknown_name", mark=t.render("words.mark.unknown"), count=len(unknown)),
-                        value))
+        fields.append(
+            Field(t.render("state.unknown_name", mark=t.render("words.mark.unknown"), count=len(unknown)), value)
+        )
     if j.bills:
         fields.extend(_bills_fields(kb, j, t))
     details = [_criterion_detail(c, v, t) for c, v in known]
@@ -317,9 +323,7 @@ def criterion_reply(kb: KnowledgeBase, cid: str, t: Templates) -> Reply:
                     verdict=bword,
                 )
             )
-    bills_name = t.render(
-        "criterion.bills_name", yes=bill_counts[Verdict.YES], partial=bill_counts[Verdict.PARTIAL]
-    )
+    bills_name = t.render("criterion.bills_name", yes=bill_counts[Verdict.YES], partial=bill_counts[Verdict.PARTIAL])
     fields.extend(Field(bills_name, block) for block in chunk_lines(bill_lines, 1024))
 
     description = t.render(
@@ -424,8 +428,9 @@ def usage_reply(t: Templates, problem: str | None = None) -> Reply:
     )
 
 
-def about_reply(kb: KnowledgeBase, t: Templates) -> Reply:
-    """What the bot is, its coverage and sources, and how to report an error."""
+def about_reply(kb: KnowledgeBase, t: Templates, people: dict[str, Any] | None = None) -> Reply:
+    """What the bot is, its coverage and sources, and how to report an error; ``people`` is the legislator
+    snapshot's meta.json (source commit and date, licence), shown when present."""
     statuses = [j.review.status for j in kb.jurisdictions.values()]
     body = t.render(
         "about.body",
@@ -435,6 +440,11 @@ def about_reply(kb: KnowledgeBase, t: Templates) -> Reply:
         partial=statuses.count(ReviewStatus.PARTIAL),
         missing=statuses.count(ReviewStatus.NOT_REVIEWED),
     )
+    if people and people.get("commit"):
+        body += "\n" + t.render(
+            "about.people", commit=str(people["commit"])[:12], date=str(people.get("commit_date", ""))[:10],
+            count=people.get("counts", {}).get("legislators", 0),
+        )  # fmt: skip
     return Reply(
         kind="about",
         pages=(Page(t.render("about.title"), body, footer=t.render("about.footer", version=kb.version)),),
@@ -447,6 +457,6 @@ def map_reply(kb: KnowledgeBase, layer: str, t: Templates) -> Reply:
     from bot.replies.maplayers import map_data
     from bot.replies.maptext import map_text
 
-    text = map_text(kb, map_data(kb, layer), t)
+    text = map_text(kb, map_data(kb, layer, t), t)
     title, _, body = text.content.partition("\n")
     return Reply(kind="map", pages=(Page(title.replace("**", ""), body),), meta={"layer": layer})

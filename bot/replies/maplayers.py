@@ -11,6 +11,8 @@ from typing import NamedTuple
 from bot.kb.schema import BillStatus, Jurisdiction, LawEffect, Verdict
 from bot.kb.scoring import total_score, verdict_of
 from bot.kb.snapshot import KnowledgeBase
+from bot.replies.build import tr
+from bot.replies.templates import Templates
 
 GRID_COLS = 12
 GRID_ROWS = 8
@@ -35,33 +37,30 @@ CITY_INSETS: tuple[str, ...] = ("nyc",)
 
 GREY = "#BBBBBB"
 
-# Category key -> (legend name, fill colour), in legend order. Scores: viridis ramp; verdicts and bill status:
-# Okabe-Ito.
-SCORE_CATEGORIES: dict[str, tuple[str, str]] = {
-    "s4": ("6.5-9", "#FDE725"),
-    "s3": ("4.5-6", "#5EC962"),
-    "s2": ("2.5-4", "#21918C"),
-    "s1": ("0.5-2", "#3B528B"),
-    "s0": ("0", "#440154"),
-    "partly": ("Partly known (hatched)", "#E4E4E4"),
-    "none": ("Not yet verified (n/v)", GREY),
-}
-VERDICT_CATEGORIES: dict[str, tuple[str, str]] = {
-    "yes": ("Yes", "#0072B2"),
-    "partial": ("Partial", "#E69F00"),
-    "no": ("No", "#CC79A7"),
-    "unknown": ("Not yet verified", GREY),
-}
-LEGISLATION_CATEGORIES: dict[str, tuple[str, str]] = {
-    "passed": ("QI law enacted", "#0072B2"),
-    "pending": ("Bill pending", "#E69F00"),
-    "study": ("Study only", "#56B4E9"),
-    "failed": ("Bills failed", "#CC79A7"),
-    "unverified": ("Outcome not verified", "#E4E4E4"),
-    "nobill": ("No bill recorded", GREY),
-}
+# Category keys in legend order, and their fill colours. Scores: viridis ramp; verdicts and bill status:
+# Okabe-Ito. Every name a person reads comes from responses/<language>.yaml (map.legend.*, words.verdict.*).
+SCORE_RANGES = {"s4": "6.5-9", "s3": "4.5-6", "s2": "2.5-4", "s1": "0.5-2", "s0": "0"}
+SCORE_ORDER = (*SCORE_RANGES, "partly", "none")
+VERDICT_ORDER = ("yes", "partial", "no", "unknown")
+LEGISLATION_ORDER = ("passed", "pending", "study", "failed", "unverified", "nobill")
 PALETTE: dict[str, str] = {
-    k: colour for k, (_, colour) in {**SCORE_CATEGORIES, **VERDICT_CATEGORIES, **LEGISLATION_CATEGORIES}.items()
+    "s4": "#FDE725",
+    "s3": "#5EC962",
+    "s2": "#21918C",
+    "s1": "#3B528B",
+    "s0": "#440154",
+    "partly": "#E4E4E4",
+    "none": GREY,
+    "yes": "#0072B2",
+    "partial": "#E69F00",
+    "no": "#CC79A7",
+    "unknown": GREY,
+    "passed": "#0072B2",
+    "pending": "#E69F00",
+    "study": "#56B4E9",
+    "failed": "#CC79A7",
+    "unverified": "#E4E4E4",
+    "nobill": GREY,
 }
 HATCHED = frozenset({"partly"})
 HIGHLIGHT = {"current-law": ("s4", "s3", "s2", "s1"), "criterion": ("yes",), "legislation": ("passed",)}
@@ -92,8 +91,8 @@ class MapData:
     legend: tuple[LegendEntry, ...]
     legend_title: str
     legend_note: str
-    alt_text: str
-    summary_lines: tuple[str, ...]
+    city_label: str
+    city_names: dict[str, str]
 
     @property
     def criterion_id(self) -> str | None:
@@ -102,7 +101,7 @@ class MapData:
 
     @property
     def layer_kind(self) -> str:
-        """"current-law", "legislation" or "criterion"."""
+        """ "current-law", "legislation" or "criterion"."""
         return self.layer.partition(":")[0]
 
 
@@ -127,23 +126,32 @@ def score_bin(total: float) -> str:
     return "s1" if total <= 2 else "s2" if total <= 4 else "s3" if total <= 6 else "s4"
 
 
-def _score_tile(kb: KnowledgeBase, j: Jurisdiction) -> Tile:
+def legend_name(key: str, layer_kind: str, t: Templates) -> str:
+    """A category's short name for the image's legend."""
+    if layer_kind == "criterion" and key != "unknown":
+        return t.render(f"words.verdict.{key}")
+    if key in SCORE_RANGES:
+        return t.render("map.legend.points", range=SCORE_RANGES[key])
+    return t.render(f"map.legend.{key}")
+
+
+def _score_tile(kb: KnowledgeBase, j: Jurisdiction, t: Templates) -> Tile:
     end, start = total_score(j, kb.rubric)
     total = end.out_of + start.out_of
     known = total - end.unknown - start.unknown
     if known == 0:
-        return Tile("none", f"{j.postal}\nn/v")
+        return Tile("none", f"{j.postal}\n{t.render('map.tile.nv')}")
     if known * 2 < total:  # partly known is never drawn as a low score
-        return Tile("partly", f"{j.postal}\n{known}/{total} known")
+        return Tile("partly", f"{j.postal}\n{t.render('map.tile.known', known=known, total=total)}")
     value = f"{_points(end.points)}/{end.out_of}·{_points(start.points)}/{start.out_of}"
     return Tile(score_bin(end.points + start.points), f"{j.postal}\n{value}")
 
 
-def _verdict_tile(j: Jurisdiction, criterion_id: str) -> Tile:
+def _verdict_tile(j: Jurisdiction, criterion_id: str, t: Templates) -> Tile:
     verdict = verdict_of(j, criterion_id)
     if verdict is Verdict.UNKNOWN:
-        return Tile("unknown", f"{j.postal}\nn/v")
-    return Tile(verdict.value, f"{j.postal}\n{verdict.value.capitalize()}")
+        return Tile("unknown", f"{j.postal}\n{t.render('map.tile.nv')}")
+    return Tile(verdict.value, f"{j.postal}\n{t.render(f'words.verdict.{verdict.value}')}")
 
 
 def legislation_category(j: Jurisdiction) -> str:
@@ -163,82 +171,50 @@ def legislation_category(j: Jurisdiction) -> str:
     return "unverified" if BillStatus.UNKNOWN in statuses else "nobill"
 
 
-def _legislation_tile(j: Jurisdiction) -> Tile:
+def _legislation_tile(j: Jurisdiction, t: Templates) -> Tile:
     category = legislation_category(j)
-    word = {"passed": "Passed", "pending": "Pending", "study": "Study", "failed": "Failed", "unverified": "n/v",
-            "nobill": "None"}
-    return Tile(category, f"{j.postal}\n{word[category]}")
+    return Tile(category, f"{j.postal}\n{t.render(f'map.tile.{category}')}")
 
 
-def _alt_text(intro: str, layer_kind: str, groups: dict[str, list[Jurisdiction]], names: dict[str, str]) -> str:
-    counts = "; ".join(f"{names[k]}: {len(js)}" for k, js in groups.items())
-    text = f"{intro} Jurisdictions per category: {counts}."
-    top = next((k for k in HIGHLIGHT[layer_kind] if groups.get(k)), None)
-    if top is not None:
-        members = groups[top]
-        for label in (", ".join(j.name for j in members), ", ".join(j.postal for j in members)):
-            candidate = f"{text} {names[top]}: {label}."
-            if len(candidate) <= ALT_TEXT_LIMIT:
-                return candidate
-    return text[: ALT_TEXT_LIMIT - 1] + "…" if len(text) > ALT_TEXT_LIMIT else text
-
-
-def map_data(kb: KnowledgeBase, layer: str | None = None) -> MapData:
+def map_data(kb: KnowledgeBase, layer: str | None, t: Templates) -> MapData:
     """Categorise every mapped jurisdiction on one layer: current law's score (default), where legislation
-    stands, or current law's verdict on one criterion (``criterion:<id>``)."""
+    stands, or current law's verdict on one criterion (``criterion:<id>``); every word in ``t``'s language."""
     kind, criterion_id = parse_layer(layer)
     layer = f"criterion:{criterion_id}" if criterion_id else kind
     ids = [*TILE_LAYOUT, *CITY_INSETS]
     js = [kb.jurisdictions[i] for i in ids if i in kb.jurisdictions]
     scorer = kb.rubric.scorer
-    place = "the 50 states, DC and New York City"
+    order: tuple[str, ...]
     if kind == "current-law":
-        categories = SCORE_CATEGORIES
-        tiles = {j.id: _score_tile(kb, j) for j in js}
-        title = "Qualified immunity: current law, scored"
+        order = SCORE_ORDER
+        tiles = {j.id: _score_tile(kb, j, t) for j in js}
         n_end, n_start = len(kb.criteria_in("end")), len(kb.criteria_in("start"))
         out_of = n_end + n_start
-        subtitle = (
-            f"Law in force (not bills). Colour: end + start points of {out_of} ({scorer} rubric). "
-            f"Label: end/{n_end} · start/{n_start}, or how many criteria are known."
-        )
-        intro = f"Tile map of {place}: current law (not bills), coloured by its total {scorer} score out of {out_of}."
-        legend_title = f"Current law: points (of {out_of})"
-        note = "Bills are not counted. Hatched = fewer than half the criteria verified."
+        words = {"out_of": out_of, "scorer": scorer, "n_end": n_end, "n_start": n_start}
     elif kind == "legislation":
-        categories = LEGISLATION_CATEGORIES
-        tiles = {j.id: _legislation_tile(j) for j in js}
-        title = "Qualified immunity: legislation"
-        subtitle = "Where bills to change qualified immunity stand. A failed or pending bill is not law."
-        intro = f"Tile map of {place}: where qualified immunity legislation stands (passed, pending, failed)."
-        legend_title, note = "Legislation", "Passed = a QI law was enacted: it may end, limit or codify QI (/state)"
+        order = LEGISLATION_ORDER
+        tiles = {j.id: _legislation_tile(j, t) for j in js}
+        words = {}
     else:
         criterion = kb.criteria.get(criterion_id or "")
         if criterion is None:
             raise KeyError(f"unknown criterion: {criterion_id}")
-        categories = VERDICT_CATEGORIES
-        tiles = {j.id: _verdict_tile(j, criterion.id) for j in js}
-        group = next((g.label for g in kb.rubric.groups if g.id == criterion.group), criterion.group)
-        title = f"Current law: {criterion.label}"
-        subtitle = f"Verdict on the law in force (not bills), {group} criterion ({scorer} rubric)."
-        intro = f"Tile map of {place}: current law's verdict on '{criterion.label}' (bills are not counted)."
-        legend_title, note = "Current law: verdict", "n/v = not yet verified. Bills are not counted."
+        order = VERDICT_ORDER
+        tiles = {j.id: _verdict_tile(j, criterion.id, t) for j in js}
+        group = t.render(f"words.group.{criterion.group}")
+        words = {"label": tr(criterion, "label", t), "group": group, "scorer": scorer}
     missing_category = {"current-law": "none", "legislation": "nobill", "criterion": "unknown"}[kind]
     for missing in (i for i in ids if i not in kb.jurisdictions):
-        tiles[missing] = Tile(missing_category, f"{missing.upper()}\nn/v")
-    names = {k: name for k, (name, _) in categories.items()}
-    order = list(categories)
-    by_code = sorted(js, key=lambda j: j.postal)
-    groups = {k: [j for j in by_code if tiles[j.id].category == k] for k in order}
-    summary = tuple(f"{names[k]} ({len(g)}): {', '.join(j.postal for j in g) or '-'}" for k, g in groups.items())
+        tiles[missing] = Tile(missing_category, f"{missing.upper()}\n{t.render('map.tile.nv')}")
+    png = f"map.png.{kind}"
     return MapData(
-        title=title,
-        subtitle=subtitle,
+        title=t.render(f"{png}.title", **words),
+        subtitle=t.render(f"{png}.subtitle", **words),
         layer=layer,
         tiles=tiles,
-        legend=tuple(LegendEntry(k, names[k]) for k in order),
-        legend_title=legend_title,
-        legend_note=note,
-        alt_text=_alt_text(intro, kind, groups, names),
-        summary_lines=(subtitle, *summary),
+        legend=tuple(LegendEntry(k, legend_name(k, kind, t)) for k in order),
+        legend_title=t.render(f"{png}.legend", **words),
+        legend_note=t.render(f"{png}.note", **words),
+        city_label=t.render("map.png.city_inset"),
+        city_names={jid: kb.jurisdictions[jid].name for jid in CITY_INSETS if jid in kb.jurisdictions},
     )

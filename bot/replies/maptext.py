@@ -1,5 +1,5 @@
 """The words that go with a ``/map`` image: a text summary of the same data and the image's alt text,
-in the reply's language (the PNG itself is drawn in English by bot.render.tilemap from the same data)."""
+in the reply's language (bot.render.tilemap draws the PNG from the same data, in the same language)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot import limits
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies.build import tr
 from bot.replies.fit import clip
-from bot.replies.maplayers import ALT_TEXT_LIMIT, HIGHLIGHT, SCORE_CATEGORIES, MapData
+from bot.replies.maplayers import ALT_TEXT_LIMIT, HIGHLIGHT, SCORE_RANGES, MapData
 from bot.replies.templates import Templates
 
 
@@ -21,7 +21,7 @@ class MapText:
     alt_text: str
 
 
-def _category_name(key: str, data: MapData, t: Templates) -> str:
+def category_name(key: str, data: MapData, t: Templates) -> str:
     if data.layer_kind == "criterion":
         return t.render(f"words.verdict.{key}") if key != "unknown" else t.render("map.not_verified")
     if data.layer_kind == "legislation":
@@ -30,7 +30,7 @@ def _category_name(key: str, data: MapData, t: Templates) -> str:
         return t.render("map.not_verified")
     if key == "partly":
         return t.render("map.partly")
-    return t.render("map.points", range=SCORE_CATEGORIES[key][0])
+    return t.render("map.points", range=SCORE_RANGES[key])
 
 
 def map_text(kb: KnowledgeBase, data: MapData, t: Templates) -> MapText:
@@ -44,7 +44,7 @@ def map_text(kb: KnowledgeBase, data: MapData, t: Templates) -> MapText:
         members.setdefault(tile.category, []).append((code, j.name if j else code))
     for group in members.values():
         group.sort()
-    names = {key: _category_name(key, data, t) for key in members}
+    names = {key: category_name(key, data, t) for key in members}
 
     out_of = len(kb.rubric.criteria)
     if data.layer_kind == "current-law":

@@ -13,19 +13,27 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from bot.kb.snapshot import KnowledgeBase
+from bot.people.directory import Directory, load_directory, read_meta
+from bot.people.model import Chamber, parse_chamber
 from bot.replies import build
+from bot.replies import legislators as people_replies
 from bot.replies.model import Reply
 from bot.replies.templates import DEFAULT_LOCALE, LANGUAGE_CODE, Templates
 from bot.replies.templates import DEFAULT_ROOT as RESPONSES_ROOT
 
-COMMANDS = ("state", "criterion", "compare", "explain", "about", "help", "map")
-DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report")
+COMMANDS = ("state", "criterion", "compare", "explain", "about", "help", "map", "legislators")
+DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report", "me")
 _COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNORECASE)
+
+
+def language_of(locale: str) -> str:
+    """The one mapping from a Discord locale to a catalogue language: "es-ES" -> "es", "en-US" -> "en"."""
+    return (locale or DEFAULT_LOCALE)[:16].split("-")[0].lower()
 
 
 def templates_for(locale: str) -> Templates:
     """Templates for a Discord locale ("es-ES" -> "es"), cached per language."""
-    return _templates((locale or DEFAULT_LOCALE)[:16].split("-")[0].lower())
+    return _templates(language_of(locale))
 
 
 @lru_cache(maxsize=64)  # Discord has about 30 locales; each language code is loaded once
@@ -45,6 +53,9 @@ def reply_cache_size(kb: KnowledgeBase) -> int:
     return 2 * replies * max(1, len(languages()))
 
 
+SEAT_CACHE_SIZE = 2048  # /legislators replies (about 1 KB each): the seats members actually ask for
+
+
 class Responder:
     """Turns a command and its arguments into a :class:`Reply`.
 
@@ -53,9 +64,14 @@ class Responder:
     so an edit to one jurisdiction does not rebuild the others).
     """
 
-    def __init__(self, knowledge: Callable[[], KnowledgeBase]) -> None:
+    def __init__(
+        self, knowledge: Callable[[], KnowledgeBase], people: Callable[[], Directory] = load_directory
+    ) -> None:
         self._knowledge = knowledge
+        self._people = people  # blocking on first call (reads the snapshot): the bot loads it in a thread first
         self._cache: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
+        self._seats: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
+        self._loaded_people: Directory | None = None
         self._sized_for = ""  # the knowledge-base version the cache limit was computed for
         self.cache_size = 0
 
@@ -143,7 +159,58 @@ class Responder:
         return self._answer("term", "explain", query, locale)
 
     def about(self, locale: str = DEFAULT_LOCALE) -> Reply:
-        return build.about_reply(self.kb, templates_for(locale))
+        meta = self._loaded_people.meta if self._loaded_people is not None else read_meta()
+        return build.about_reply(self.kb, templates_for(locale), people=meta)
+
+    def load_people(self) -> Directory:
+        """Read the legislator directory now (blocking; the bot calls it via asyncio.to_thread)."""
+        self._loaded_people = self._people()
+        return self._loaded_people
+
+    @property
+    def people(self) -> Directory:
+        """The legislator directory (read once; the bot loads it off the event loop before the first lookup)."""
+        return self._people()
+
+    def legislators(
+        self, state: str, chamber: str = "", district: str = "", locale: str = DEFAULT_LOCALE
+    ) -> Reply:
+        """``/legislators CT house 113``: the seat's members; without a district, where to find one's district."""
+        kb, t, people = self.kb, templates_for(locale), self.people
+        found = kb.jurisdiction_index.resolve(state)
+        if found.id is None:
+            return people_replies.unknown_state_reply(state, found.suggestions, t)
+        sid, name = found.id, kb.jurisdictions[found.id].name
+        if not people.covered(sid):
+            if people.not_in_data(sid):
+                return people_replies.not_in_data_reply(people, sid, name, t)
+            return people_replies.find_reply(people, sid, name, None, t)
+        chambers = people.chambers(sid)
+        picked: Chamber | None = None
+        if chamber.strip():
+            picked = parse_chamber(chamber)
+            if picked is not None and picked not in chambers and len(chambers) == 1:
+                picked = chambers[0]  # "senate" or "house" in Nebraska or DC: their one chamber
+            if picked not in chambers:
+                return people_replies.bad_chamber_reply(people, sid, name, chamber, t)
+        elif len(chambers) == 1:
+            picked = chambers[0]
+        if not district.strip():
+            return people_replies.find_reply(people, sid, name, picked, t)
+        if picked is None:
+            return people_replies.need_chamber_reply(people, sid, name, t)
+        key = (people.source_commit, kb.version, sid, picked, " ".join(district.casefold().split()), locale)
+        reply = self._seats.get(key)
+        if reply is None:
+            if not people.members(sid, picked, district):
+                return people_replies.bad_district_reply(people, sid, name, picked, district.strip(), t)
+            reply = people_replies.members_reply(people, sid, name, picked, district, t)
+            self._seats[key] = reply
+            if len(self._seats) > SEAT_CACHE_SIZE:
+                self._seats.popitem(last=False)
+        else:
+            self._seats.move_to_end(key)
+        return reply
 
     def usage(self, locale: str = DEFAULT_LOCALE, problem: str | None = None) -> Reply:
         return build.usage_reply(templates_for(locale), problem)
@@ -163,6 +230,30 @@ class Responder:
             layer = f"criterion:{found.id}"
         return build.map_reply(kb, layer, t)
 
+    def split_legislators(self, text: str) -> tuple[str, str, str]:
+        """Console input to (state, chamber, district): "CT house 113", "new york senate 5",
+        "MA house 1st Franklin", "NE 5". The longest run of leading words that names a jurisdiction is the
+        state; then a chamber word if there is one; the rest is the district."""
+        words = _split(text)
+        index = self.kb.jurisdiction_index
+        for i in range(len(words), 0, -1):
+            sid = index.exact(" ".join(words[:i]))
+            if sid:
+                rest = words[i:]
+                if not rest:
+                    return " ".join(words[:i]), "", ""
+                if parse_chamber(rest[0]) is None and len(self.people.chambers(sid)) == 1:
+                    return " ".join(words[:i]), "", " ".join(rest)  # "DC ward 1", "NE 5": one chamber
+                if parse_chamber(rest[0]) is not None or (len(rest) > 1 and not any(c.isdigit() for c in rest[0])):
+                    return " ".join(words[:i]), rest[0], " ".join(rest[1:])
+                if len(rest) == 1 and not any(c.isdigit() for c in rest[0]):
+                    return " ".join(words[:i]), rest[0], ""  # "CT floor": a chamber that is not one
+                return " ".join(words[:i]), "", " ".join(rest)
+        for i, word in enumerate(words):  # a misspelt state: split at the first chamber word
+            if i > 0 and parse_chamber(word) is not None:
+                return " ".join(words[:i]), word, " ".join(words[i + 1 :])
+        return " ".join(words), "", ""
+
     def ask(self, line: str, locale: str = DEFAULT_LOCALE) -> Reply:
         """Answer a typed line such as ``/state CT`` or ``/compare CO, NM`` (console and CLI)."""
         t = templates_for(locale)
@@ -179,6 +270,8 @@ class Responder:
             return self.usage(locale, t.render("usage.unknown", command=command[:40]))
         if command == "map":
             return self.map(rest, locale)
+        if command == "legislators":
+            return self.legislators(*self.split_legislators(rest), locale=locale) if rest else self.usage(locale)
         if command == "compare":
             parts = _COMPARE_SPLIT.split(rest) if _COMPARE_SPLIT.search(rest) else _split(rest)
             return self.compare(parts, locale)

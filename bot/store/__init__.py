@@ -1,4 +1,5 @@
-"""Bot state (reports, edit history, schedules, subscriptions) behind one small async store."""
+"""Bot state (reports, edit history, schedules, subscriptions, saved districts, call outcomes) behind one
+small async store."""
 
 from bot.store.base import StoreConflict, StoreUnavailable
 from bot.store.store import Store

@@ -68,6 +68,7 @@ class ActionStore:
     """Prompts, schedules and subscriptions (needs ``_begin`` and ``dialect`` from Store)."""
 
     if TYPE_CHECKING:  # provided by Store
+
         @property
         def dialect(self) -> str: ...
 

@@ -28,7 +28,7 @@ NOTICE_LEASE = dt.timedelta(minutes=2)  # a batch is sent well within it; a dead
 
 @dataclass(frozen=True)
 class Notice:
-    """One claimed notice: where it goes, its text, and the subscriber's stored DM channel (users only)."""
+    """One claimed notice: where it goes, its text by language, and the subscriber's stored DM channel."""
 
     id: int
     kb_version: str
@@ -36,8 +36,12 @@ class Notice:
     target_kind: str
     target_id: int
     guild_id: int | None
-    text: str
+    texts: dict[str, str]  # language -> text
     dm_channel_id: int | None = None
+
+    def text(self, language: str) -> str:
+        """The text in ``language``, else English, else any."""
+        return self.texts.get(language) or self.texts.get("en") or next(iter(self.texts.values()), "")
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,9 @@ class NoticeStore:
     def _insert(self, table: sa.Table) -> Any:
         return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
 
-    async def enqueue_notices(self, kb_version: str, texts: dict[str, str]) -> int:
-        """One pending notice per subscriber of each changed jurisdiction (``texts``: jurisdiction -> text).
+    async def enqueue_notices(self, kb_version: str, texts: dict[tuple[str, str], str]) -> int:
+        """One pending notice per subscriber of each changed jurisdiction (``texts``: (jurisdiction,
+        language) -> text; the sender picks the language of the subscriber's server).
 
         Idempotent: every process that sees the change may call it; rows already there are kept as they are.
         Returns how many rows this call added.
@@ -76,11 +81,12 @@ class NoticeStore:
         source = sa.select(
             sa.literal(kb_version, sa.String), s.c.jurisdiction, s.c.target_kind, s.c.target_id, s.c.guild_id,
             sa.literal("pending", sa.String),
-        ).where(s.c.jurisdiction.in_(sorted(texts)))  # fmt: skip
+        ).where(s.c.jurisdiction.in_(sorted({jid for jid, _ in texts})))  # fmt: skip
         async with self._begin() as conn:
             await conn.execute(
                 self._insert(tables.notice_texts).on_conflict_do_nothing(),
-                [{"kb_version": kb_version, "jurisdiction": j, "text": t} for j, t in texts.items()],
+                [{"kb_version": kb_version, "jurisdiction": j, "language": lang, "text": t}
+                 for (j, lang), t in texts.items()],
             )
             result = await conn.execute(self._insert(n).from_select(cols, source).on_conflict_do_nothing())
             return max(int(result.rowcount or 0), 0)
@@ -110,14 +116,28 @@ class NoticeStore:
             ids = [row.id for row in claimed]
             if not ids:
                 return []
-            rows = await conn.execute(
-                sa.select(n, t.c.text, d.c.channel_id.label("dm_channel_id"))
-                .join(t, sa.and_(t.c.kb_version == n.c.kb_version, t.c.jurisdiction == n.c.jurisdiction))
-                .outerjoin(d, sa.and_(n.c.target_kind == "user", d.c.user_id == n.c.target_id))
-                .where(n.c.id.in_(ids))
-                .order_by(n.c.id)
+            rows = list(
+                await conn.execute(
+                    sa.select(n, d.c.channel_id.label("dm_channel_id"))
+                    .outerjoin(d, sa.and_(n.c.target_kind == "user", d.c.user_id == n.c.target_id))
+                    .where(n.c.id.in_(ids))
+                    .order_by(n.c.id)
+                )
             )
-            return [Notice(**{k: r._mapping[k] for k in Notice.__dataclass_fields__}) for r in rows]
+            texts: dict[tuple[str, str], dict[str, str]] = {}
+            found = await conn.execute(
+                sa.select(t).where(
+                    t.c.kb_version.in_({r.kb_version for r in rows}),
+                    t.c.jurisdiction.in_({r.jurisdiction for r in rows}),
+                )
+            )
+            for r in found:
+                texts.setdefault((r.kb_version, r.jurisdiction), {})[r.language] = r.text
+            fields = [k for k in Notice.__dataclass_fields__ if k != "texts"]
+            return [
+                Notice(**{k: r._mapping[k] for k in fields}, texts=texts.get((r.kb_version, r.jurisdiction), {}))
+                for r in rows
+            ]
 
     async def finish_notices(self, results: Iterable[NoticeResult]) -> None:
         """Record a batch's outcomes and any DM channels created, in one transaction."""

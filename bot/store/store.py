@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bot.store import tables
 from bot.store.actions import ActionStore
 from bot.store.base import StoreConflict, StoreUnavailable, aware, utcnow
+from bot.store.members import MemberStore
 from bot.store.notices import NoticeStore
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0004"  # the newest file in migrations/versions (a test keeps them in step)
+HEAD_REVISION = "0005"  # the newest file in migrations/versions (a test keeps them in step)
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 72_0242_001
 
@@ -103,11 +104,14 @@ def _current_revision(sync_connection: sa.Connection) -> str | None:
     return sync_connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-class Store(ActionStore, NoticeStore):
+class Store(ActionStore, MemberStore, NoticeStore):
     """Async access to bot state."""
 
-    def __init__(self, engine: AsyncEngine, *, migrate_out_of_process: bool = False) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, migrate_out_of_process: bool = False, member_salt: bytes | None = None
+    ) -> None:
         self.engine = engine
+        self.member_salt = member_salt or None  # None: generated once and kept in the meta table
         self.ready = False  # schema checked; until then every operation first tries to migrate
         self.migrate_out_of_process = migrate_out_of_process
 
@@ -125,25 +129,29 @@ class Store(ActionStore, NoticeStore):
         return create_async_engine(url, **kwargs)
 
     @classmethod
-    async def open(cls, url: str, *, migrate_out_of_process: bool = False) -> Store:
+    async def open(
+        cls, url: str, *, migrate_out_of_process: bool = False, member_salt: bytes | None = None
+    ) -> Store:
         """Connect and bring the schema up to date (Alembic).
 
         With ``migrate_out_of_process`` a pending migration runs in a short-lived child process, so a
         long-running bot never keeps Alembic (about 12 MiB) in memory.
         """
-        store = cls(cls._engine(url), migrate_out_of_process=migrate_out_of_process)
+        store = cls(cls._engine(url), migrate_out_of_process=migrate_out_of_process, member_salt=member_salt)
         await store.migrate()
         return store
 
     @classmethod
-    async def open_degraded(cls, url: str, *, migrate_out_of_process: bool = False) -> Store:
+    async def open_degraded(
+        cls, url: str, *, migrate_out_of_process: bool = False, member_salt: bytes | None = None
+    ) -> Store:
         """Like :meth:`open`, but a database that is down does not stop the bot: lookups keep working,
         and each store operation retries the connection and fails with StoreUnavailable until it is back."""
         try:
-            return await cls.open(url, migrate_out_of_process=migrate_out_of_process)
+            return await cls.open(url, migrate_out_of_process=migrate_out_of_process, member_salt=member_salt)
         except StoreUnavailable:
             log.error("store: database unavailable at start; running without it until it comes back")
-            return cls(cls._engine(url), migrate_out_of_process=migrate_out_of_process)
+            return cls(cls._engine(url), migrate_out_of_process=migrate_out_of_process, member_salt=member_salt)
 
     async def migrate(self) -> None:
         """Apply pending migrations; several processes starting at once take turns (advisory lock)."""

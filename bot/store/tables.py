@@ -143,9 +143,10 @@ notices = sa.Table(
 notice_texts = sa.Table(
     "notice_texts",
     metadata,
-    # The text of one change's notice, written once per (version, jurisdiction), read by whoever sends it.
+    # The text of one change's notice, once per (version, jurisdiction, language), read by whoever sends it.
     sa.Column("kb_version", sa.String(32), primary_key=True),
     sa.Column("jurisdiction", sa.String(16), primary_key=True),
+    sa.Column("language", sa.String(8), primary_key=True),
     sa.Column("text", sa.Text, nullable=False),
 )
 
@@ -155,4 +156,34 @@ dm_channels = sa.Table(
     # A subscriber's DM channel, kept once created so a notice is one call; deleted with their last subscription.
     sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("channel_id", sa.BigInteger, nullable=False),
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+# A member's saved district (opt-in, /me district): the seat they want to reach, never an address.
+member_districts = sa.Table(
+    "member_districts",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("state", sa.String(4), nullable=False),
+    sa.Column("chamber", sa.String(12), nullable=False),  # upper | lower | legislature
+    sa.Column("district", sa.String(40), nullable=False),
+)
+
+# What members did after a call-to-action button: one row per (prompt, legislator, member). The member is a
+# keyed hash (HMAC with a secret salt, per prompt), so rows of one member cannot be joined across prompts.
+call_outcomes = sa.Table(
+    "call_outcomes",
+    metadata,
+    sa.Column("guild_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("prompt", sa.String(60), primary_key=True),
+    sa.Column("legislator_id", sa.String(80), primary_key=True),
+    sa.Column("member_hash", sa.String(64), primary_key=True),
+    sa.Column("outcome", sa.String(12), nullable=False),  # called | voicemail | emailed | skipped
+    sa.Column("day", sa.Date, nullable=False),  # UTC day of the latest press
 )

@@ -66,3 +66,70 @@ def test_event_time_becomes_a_unix_timestamp(kb: KnowledgeBase) -> None:
 def test_bad_prompts_are_refused(fields: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         _prompt(**fields)
+
+
+class _Person:
+    id = "ocd-person/00000000-0000-0000-0000-000000000001"
+    name = "Jane Doe"
+    state = "ct"
+    chamber = "lower"
+    district = "113"
+    party = "Democratic"
+    email = "jane.doe@cga.ct.gov"
+    phone = "860-240-8585"
+    website = None
+    title = "Representative"
+
+
+def test_the_reviewed_call_script_fills_in_the_legislator_and_current_law(kb: KnowledgeBase) -> None:
+    from bot.actions.render import render_script
+    from bot.kb.scoring import total_score
+
+    prompt = kb.actions["contact-legislator"]
+    assert prompt.kind == "call-script"
+    assert render_prompt(prompt, kb, "ct").call
+    script = render_script(prompt, kb, _Person())
+    end, _ = total_score(kb.jurisdictions["ct"], kb.rubric)
+    assert "Representative Jane Doe's district (113)" in script
+    assert f"In Connecticut, current law scores End {end.points:g}/4" in script
+    assert "{{" not in script and "bill I'm calling about" not in script
+
+
+def test_a_call_script_names_its_bill(kb: KnowledgeBase) -> None:
+    from bot.actions.render import render_script
+
+    prompt = _prompt(
+        kind="call-script",
+        chamber="lower",
+        bill={"jurisdiction": "wv", "number": "HB 3027"},
+        script="{{ legislator.title }} {{ legislator.name }}: {{ bill.number }} is {{ bill.status }}, law: "
+        "{{ bill.is_law }}; {{ jurisdiction.name }}",
+    )
+    assert render_script(prompt, kb, _Person()) == "Representative Jane Doe: HB 3027 is failed, law: False; Connecticut"
+
+
+def test_call_script_fields_are_checked() -> None:
+    with pytest.raises(ValidationError, match="needs a script"):
+        _prompt(kind="call-script")
+    with pytest.raises(ValidationError, match="belong to kind: call-script"):
+        _prompt(script="hello {{ legislator.name }}")
+    with pytest.raises(ValidationError):
+        _prompt(kind="call-script", script="x", chamber="attic")
+
+
+def test_the_validator_names_a_broken_script_and_an_unknown_bill(tmp_path) -> None:
+    import shutil
+
+    from bot.kb.loader import DEFAULT_ROOT, collect
+
+    root = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_ROOT, root, ignore=shutil.ignore_patterns("people"))
+    (root / "actions" / "bad-call.yaml").write_text(
+        "id: bad-call\nkind: call-script\ntitle: T\ntext: x\nscript: 'Hello {{ legislator.name'\n"
+        "bill:\n  jurisdiction: wv\n  number: HB 9999\n"
+    )
+    kb, issues = collect(root)
+    assert kb is None
+    found = {(i.field, i.line) for i in issues if i.file.endswith("bad-call.yaml")}
+    assert ("script", 5) in found
+    assert ("bill", 8) in found

@@ -6,8 +6,10 @@ import discord
 import pytest
 
 from bot import limits
-from bot.discord.app import make_bot
+from bot.discord.app import QiBot
 from bot.discord.views import PageButton, ReportButton, reply_view
+from bot.kb.live import LiveKnowledge
+from bot.kb.loader import DEFAULT_ROOT
 from bot.kb.snapshot import KnowledgeBase
 from bot.render.discord_embeds import page_embed
 from bot.replies import build
@@ -71,7 +73,7 @@ def test_pager_custom_ids_round_trip(kb: KnowledgeBase) -> None:
 
 def test_no_reply_can_ping(kb: KnowledgeBase) -> None:
     """Embeds never ping, and the bot-wide default is AllowedMentions.none()."""
-    bot = make_bot(Settings(discord_token="x"), lambda: kb, None)
+    bot = QiBot(Settings(discord_token="x"), LiveKnowledge(DEFAULT_ROOT, kb), None)
     mentions = bot.allowed_mentions
     assert mentions.everyone is False
     assert mentions.users is False
@@ -81,7 +83,7 @@ def test_no_reply_can_ping(kb: KnowledgeBase) -> None:
 @pytest.mark.asyncio
 async def test_command_payload_snapshot(kb: KnowledgeBase) -> None:
     """Names, option types and description lengths as they will be synced."""
-    bot = make_bot(Settings(discord_token="x"), lambda: kb, None)
+    bot = QiBot(Settings(discord_token="x"), LiveKnowledge(DEFAULT_ROOT, kb), None)
     for extension in ("bot.discord.cogs.lookup", "bot.discord.cogs.about"):
         await bot.load_extension(extension)
     payload = {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}
@@ -99,7 +101,7 @@ async def test_command_payload_snapshot(kb: KnowledgeBase) -> None:
     assert state["public"].get("required", False) is False
     compare = [o["name"] for o in payload["compare"]["options"]]
     assert compare == ["first", "second", "third", "public"]
-    await bot.close()
+    await bot.http.close()  # never logged in: nothing else to close
 
 
 async def test_buttons_follow_the_reply_language(kb: KnowledgeBase) -> None:

@@ -105,7 +105,9 @@ async def test_preview_is_private_and_exact(fake: FakeDiscord, bot: BotProcess) 
     assert embed["title"] == "Contact your state legislators about qualified immunity"
     assert embed["description"].startswith("Connecticut: current law scores End 2/4")
     assert "(law in force: Public Act 20-1 (2020)" in embed["description"]
-    assert [b["url"] for b in buttons_of(data)] == ["https://openstates.org/find_your_legislator/"]
+    buttons = buttons_of(data)
+    assert buttons[0]["custom_id"] == "qibot:call:contact-legislator", "a call-script prompt has its call button"
+    assert [b["url"] for b in buttons[1:]] == ["https://openstates.org/find_your_legislator/"]
 
 
 async def test_post_now_never_pings(fake: FakeDiscord, bot: BotProcess) -> None:

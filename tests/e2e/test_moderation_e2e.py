@@ -82,7 +82,7 @@ async def test_edit_flow_history_notice_and_revert(fake: FakeDiscord, bot: BotPr
         return str(doc["current_law"]["verdicts"]["attorney-fees"]["verdict"])
 
     start = fees_in_file()
-    word = {"yes": "Yes", "no": "No", "unknown": "Unknown"}[start]
+    word = {"yes": "Yes", "no": "No", "unknown": "Not yet verified"}[start]
     modal = await _open_editor(fake, "California", "attorney-fees", roles=[MOD_ROLE])
     assert modal.type == 9
     inputs = _inputs(modal)
@@ -176,8 +176,8 @@ async def test_two_moderators_editing_the_same_entry_at_once(fake: FakeDiscord, 
     winner = "First" if texts[0].startswith("Saved") else "Second"
     loser = "Second" if winner == "First" else "First"
     assert "Nothing was saved" in conflict
-    assert f"Your version: Unknown: “{loser} moderator's text.”" in conflict
-    assert f"Saved now: Unknown: “{winner} moderator's text.”" in conflict
+    assert f"Your version: Not yet verified: “{loser} moderator's text.”" in conflict
+    assert f"Saved now: Not yet verified: “{winner} moderator's text.”" in conflict
     assert all(h.errors == [] for h in submits)
 
 

@@ -2,7 +2,7 @@
 
 Point the bot at it with ``discord.http.Route.BASE = fake.api_base`` and
 ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)``.
-See README.md for the test API and /work/shared/research/offline-discord.md for the background.
+See README.md (in this folder) for the test API and the background.
 """
 
 from __future__ import annotations

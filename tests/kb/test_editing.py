@@ -217,7 +217,8 @@ async def test_two_moderators_second_gets_a_conflict(kb_copy: Path, tmp_path: Pa
     assert "Other." not in text
     history = await store.changes("ca")
     assert [c.user_id for c in history] == [1]
-    reverted = await edits.revert(store, live, history[0], user_id=3, guild_id=None, lock_file=tmp_path / "lock")
+    service = edits.EditService(store, live, tmp_path / "lock")
+    reverted = await service.revert(history[0], user_id=3, guild_id=None)
     assert live().jurisdictions["ca"].verdicts["attorney-fees"].verdict == start
     assert (await store.change(reverted.change_id)).reverts_id == history[0].id
     await store.close()

@@ -65,10 +65,8 @@ async def test_edit_and_revert_become_commits_that_reach_the_remote(repo: tuple[
     assert "kb: change #" in git(remote, "log", "-1", "--format=%s")
 
     history = await store.changes("ca")
-    reverted = await edits.revert(
-        store, LiveKnowledge(root, load_knowledge(root)), history[0], user_id=43, guild_id=None,
-        lock_file=tmp_path / "lock", git=sync, author_name="Other mod",
-    )  # fmt: skip
+    service = edits.EditService(store, LiveKnowledge(root, load_knowledge(root)), tmp_path / "lock", sync)
+    reverted = await service.revert(history[0], user_id=43, guild_id=None, author_name="Other mod")
     assert git(root, "log", "-1", "--format=%an|%s").startswith(
         f"Other mod (Discord 43)|kb: change #{reverted.change_id} (revert) ca attorney-fees: partial ->"
     )

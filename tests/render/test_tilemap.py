@@ -18,6 +18,10 @@ from bot.kb.us import JURISDICTIONS
 from bot.render import tilemap
 from bot.render.tilemap import HEIGHT, WIDTH, clear_cache, contrast, render_map, render_png, text_colour, tile_box
 from bot.replies.maplayers import CITY_INSETS, GRID_COLS, GRID_ROWS, HIGHLIGHT, PALETTE, TILE_LAYOUT, map_data
+from bot.replies.maptext import category_name, map_text
+from bot.replies.responder import templates_for
+
+EN, ES = templates_for("en"), templates_for("es")
 
 CRITERIA = [c.id for c in load_knowledge(DEFAULT_ROOT).rubric.criteria]
 LAYERS = ["current-law", "legislation", *(f"criterion:{c}" for c in CRITERIA)]
@@ -110,7 +114,7 @@ def test_palette_is_distinct_with_grey_unknown_and_readable_text() -> None:
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, layer: str) -> None:
-    png, data = render_map(kb, layer)
+    png, data = render_map(kb, layer, EN)
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
     assert image.size == (WIDTH, HEIGHT)
@@ -133,39 +137,54 @@ def test_render_colours_labels_and_alt_text(kb: KnowledgeBase, layer: str) -> No
         assert j.postal in label
         assert label == f"{j.postal}\n{word}"
 
-    assert len(data.alt_text) <= 1024
-    counts_text = re.search(r"per category: (.*?)\.(?: |$)", data.alt_text).group(1)
+    text = map_text(kb, data, EN)  # the image's alt text and caption, built from the same data
+    assert len(text.alt_text) <= 1024
+    counts_text = re.search(r"per category: (.*?)\.(?: |$)", text.alt_text).group(1)
     counts = dict(part.rsplit(": ", 1) for part in counts_text.split("; "))
-    names = {entry.key: entry.name for entry in data.legend}
+    names = {entry.key: category_name(entry.key, data, EN) for entry in data.legend}
     assert counts == {names[k]: str(expected_counts.get(k, 0)) for k in names}
     top = next((k for k in HIGHLIGHT[data.layer_kind] if expected_counts.get(k)), None)
     if top is not None:
         members = [kb.jurisdictions[jid] for jid in data.tiles if _expected(kb, kb.jurisdictions[jid], layer)[0] == top]
-        assert all(j.name in data.alt_text or j.postal in data.alt_text for j in members)
-    assert ("current law" in data.alt_text) == (layer != "legislation")
-    assert ("legislation" in data.alt_text) == (layer == "legislation")
+        assert all(j.name in text.alt_text or j.postal in text.alt_text for j in members)
+    assert ("current law" in text.alt_text) == (layer != "legislation")
+    assert ("legislation" in text.alt_text) == (layer == "legislation")
     assert sum(expected_counts.values()) == 52
-    assert any(line.startswith(f"{names[k]} ({n})") for k, n in expected_counts.items() for line in data.summary_lines)
+    lines = text.content.splitlines()
+    assert any(line.startswith(f"{names[k]} ({n})") for k, n in expected_counts.items() for line in lines)
+
+
+def test_the_image_speaks_the_readers_language(kb: KnowledgeBase) -> None:
+    """Title, legend, tile words and the city label come from the catalogue: Spanish for Spanish readers."""
+    english, spanish = map_data(kb, "legislation", EN), map_data(kb, "legislation", ES)
+    assert english.title != spanish.title and spanish.title == ES.render("map.png.legislation.title")
+    assert [e.name for e in spanish.legend] == [ES.render(f"map.legend.{e.key}") for e in spanish.legend]
+    assert spanish.city_label == ES.render("map.png.city_inset")
+    assert any(t.label.endswith(ES.render("map.tile.nobill")) for t in spanish.tiles.values())
+    assert spanish.tiles.keys() == english.tiles.keys()
+    assert [t.category for t in spanish.tiles.values()] == [t.category for t in english.tiles.values()]
+    clear_cache()
+    assert render_map(kb, "legislation", EN)[0] != render_map(kb, "legislation", ES)[0]
 
 
 def test_unknown_criterion_is_an_error(kb: KnowledgeBase) -> None:
     with pytest.raises(KeyError):
-        map_data(kb, "no-such-criterion")
+        map_data(kb, "no-such-criterion", EN)
     with pytest.raises(KeyError):
-        map_data(kb, "criterion:no-such-criterion")
+        map_data(kb, "criterion:no-such-criterion", EN)
 
 
 def test_cache_returns_identical_bytes_per_version(kb: KnowledgeBase) -> None:
     clear_cache()
-    first, data = render_map(kb, "criterion:attorney-fees")
-    again, data_again = render_map(kb, "criterion:attorney-fees")
+    first, data = render_map(kb, "criterion:attorney-fees", EN)
+    again, data_again = render_map(kb, "criterion:attorney-fees", EN)
     assert again is first
     assert data_again is data
-    assert render_map(kb)[0] is not first
+    assert render_map(kb, None, EN)[0] is not first
     other = dataclasses.replace(kb, version=kb.version + "-other")
-    fresh, _ = render_map(other, "criterion:attorney-fees")
+    fresh, _ = render_map(other, "criterion:attorney-fees", EN)
     assert fresh is not first
-    assert fresh == render_png(map_data(kb, "criterion:attorney-fees"))
+    assert fresh == render_png(map_data(kb, "criterion:attorney-fees", EN))
 
 
 def test_module_does_not_import_discord() -> None:

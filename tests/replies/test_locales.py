@@ -13,9 +13,11 @@ import pytest
 from discord import app_commands
 
 from bot import limits
-from bot.discord.app import EXTENSIONS, make_bot
+from bot.discord.app import EXTENSIONS, QiBot
 from bot.discord.locale import reply_locale
 from bot.discord.translator import NAME, QiTranslator, load_catalogue
+from bot.kb.live import LiveKnowledge
+from bot.kb.loader import DEFAULT_ROOT
 from bot.kb.snapshot import KnowledgeBase
 from bot.render.tilemap import render_map
 from bot.replies import build
@@ -56,7 +58,7 @@ def test_verdict_words_are_spelled_out() -> None:
 
 
 async def _loaded_bot(kb: KnowledgeBase):
-    bot = make_bot(Settings(discord_token="x"), lambda: kb, None)
+    bot = QiBot(Settings(discord_token="x"), LiveKnowledge(DEFAULT_ROOT, kb), None)
     for extension in EXTENSIONS:
         await bot.load_extension(extension)
     await bot.tree.set_translator(QiTranslator())
@@ -122,7 +124,7 @@ async def test_every_command_string_has_spanish(kb: KnowledgeBase) -> None:
                     assert option["name_localizations"][locale], (top.name, option["name"])
                     assert option["description_localizations"][locale], (top.name, option["name"])
     finally:
-        await bot.close()
+        await bot.http.close()  # never logged in: nothing else to close
 
 
 @pytest.mark.asyncio
@@ -184,7 +186,7 @@ def test_every_spanish_compare_fits(kb: KnowledgeBase) -> None:
 def test_map_text_fits_and_spells_out_every_category(kb: KnowledgeBase, locale: str) -> None:
     t = templates_for(locale)
     for layer in ("current-law", "legislation", *(f"criterion:{c}" for c in kb.criteria)):
-        _, data = render_map(kb, layer)
+        _, data = render_map(kb, layer, t)
         text = map_text(kb, data, t)
         assert 0 < len(text.content) <= limits.MESSAGE_CONTENT
         assert 0 < len(text.alt_text) <= 1024
@@ -197,7 +199,7 @@ def test_map_text_fits_and_spells_out_every_category(kb: KnowledgeBase, locale: 
             for key in ("passed", "pending", "failed", "nobill"):
                 assert t.render(f"map.legislation.{key}") in text.content
     if locale.startswith("es"):
-        _, data = render_map(kb, "criterion:attorney-fees")
+        _, data = render_map(kb, "criterion:attorney-fees", t)
         content = map_text(kb, data, t).content
         assert kb.criteria["attorney-fees"].i18n["es"].label in content
         assert "Sí (" in content and "Aún sin verificar (" in content

@@ -34,12 +34,14 @@ class FakeDiscord:
         self.targets: Counter[tuple[str, int]] = Counter()  # distinct messages per subscriber
         self.dm_creations: Counter[int] = Counter()
         self.calls = 0
+        self.texts: set[tuple[str, str]] = set()  # (text in Spanish, text in an unknown language)
 
     def sender(self, *, hang_after: int | None = None, hang: asyncio.Event | None = None):
         async def send(n: Notice) -> NoticeResult:
             if hang_after is not None and self.calls >= hang_after:
                 await asyncio.Event().wait() if hang is None else await hang.wait()
             await asyncio.sleep(0)
+            self.texts.add((n.text("es"), n.text("fr")))
             created = None
             if n.target_kind == "user" and n.dm_channel_id is None:
                 self.calls += 1
@@ -65,7 +67,7 @@ async def test_two_senders_send_each_notice_once(store_url: str) -> None:
     a, b = await Store.open(store_url), await Store.open(store_url)
     try:
         await _subscribe(a)
-        texts = {"ct": "Connecticut changed"}
+        texts = {("ct", "en"): "Connecticut changed", ("ct", "es"): "Connecticut cambió"}
         assert await a.enqueue_notices("v2", texts) == 200
         assert await b.enqueue_notices("v2", texts) == 0, "a second process queues nothing twice"
         fake = FakeDiscord()
@@ -75,6 +77,7 @@ async def test_two_senders_send_each_notice_once(store_url: str) -> None:
         assert max(fake.posts.values()) == 1, "no notice was posted twice"
         assert set(fake.targets) == {("user", u) for u in USERS} | {("channel", c) for c in CHANNELS}
         assert await a.notice_counts("v2") == {"sent": 200}
+        assert fake.texts == {("Connecticut cambió", "Connecticut changed")}, "each language; English by default"
 
         # the next change reuses the stored DM channels: one call per DM
         await a.enqueue_notices("v3", texts)
@@ -91,7 +94,7 @@ async def test_a_sender_dying_mid_batch_leaves_nothing_unsent_or_doubled(store_u
     a, b = await Store.open(store_url), await Store.open(store_url)
     try:
         await _subscribe(a)
-        await a.enqueue_notices("v2", {"ct": "Connecticut changed"})
+        await a.enqueue_notices("v2", {("ct", "en"): "Connecticut changed"})
         fake = FakeDiscord()
         dying = asyncio.create_task(_deliver(a, fake.sender(hang_after=45), "a"))  # posts 45 calls, then hangs
         while fake.calls < 45:
@@ -118,17 +121,17 @@ async def test_a_sender_dying_mid_batch_leaves_nothing_unsent_or_doubled(store_u
 async def test_unsubscribing_from_everything_forgets_the_dm_channel(store: Store) -> None:
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=42, guild_id=None, by=42)
     await store.subscribe(jurisdiction="ny", target_kind="user", target_id=42, guild_id=None, by=42)
-    await store.enqueue_notices("v2", {"ct": "changed"})
+    await store.enqueue_notices("v2", {("ct", "en"): "changed"})
     fake = FakeDiscord()
     await _deliver(store, fake.sender(), "a")
     await store.unsubscribe(jurisdiction="ct", target_kind="user", target_id=42)
-    await store.enqueue_notices("v3", {"ny": "changed"})
+    await store.enqueue_notices("v3", {("ny", "en"): "changed"})
     [notice] = await store.claim_notices(T0, worker="a")
     assert notice.dm_channel_id == 700_042, "kept while the member still follows something"
     await store.unsubscribe(jurisdiction="ny", target_kind="user", target_id=42)
-    await store.enqueue_notices("v4", {"ct": "changed", "ny": "changed"})
+    await store.enqueue_notices("v4", {("ct", "en"): "changed", ("ny", "en"): "changed"})
     assert await store.claim_notices(T0, worker="a") == [], "no subscriptions, no notices"
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=42, guild_id=None, by=42)
-    await store.enqueue_notices("v5", {"ct": "changed"})
+    await store.enqueue_notices("v5", {("ct", "en"): "changed"})
     [notice] = await store.claim_notices(T0, worker="a")
     assert notice.dm_channel_id is None, "the DM channel id went with the last subscription"

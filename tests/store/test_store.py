@@ -24,7 +24,8 @@ async def test_migrations_create_every_table(store: Store) -> None:
     async with store.transaction() as conn:
         names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
         version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar()
-    assert {"reports", "kb_changes", "guild_settings", "schedules", "schedule_runs", "subscriptions"} <= names
+    assert {"reports", "kb_changes", "guild_settings", "schedules", "schedule_runs", "subscriptions", "meta",
+            "member_districts", "call_outcomes"} <= names
     assert version == HEAD_REVISION
 
 

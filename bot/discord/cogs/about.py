@@ -6,28 +6,29 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.app import QiBot
 from bot.discord.locale import reply_locale
 from bot.discord.respond import deliver
 
 
 class About(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="about", description="What qibot is, where its facts come from, how to report an error")
-    async def about(self, interaction: discord.Interaction) -> None:
+    async def about(self, interaction: discord.Interaction[QiBot]) -> None:
         locale = reply_locale(interaction)
 
-        reply = self.bot.responder.about(locale)  # type: ignore[attr-defined]
+        reply = self.bot.responder.about(locale)
         await deliver(
             interaction,
             reply,
             public=False,
-            defer_after=self.bot.settings.defer_after_seconds,  # type: ignore[attr-defined]
+            defer_after=self.bot.settings.defer_after_seconds,
             locale=locale,
         )
-        self.bot.log_interaction(interaction, "about", "ok")  # type: ignore[attr-defined]
+        self.bot.log_interaction(interaction, "about", "ok")
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QiBot) -> None:
     await bot.add_cog(About(bot))

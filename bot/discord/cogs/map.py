@@ -10,24 +10,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.locale import reply_locale
+from bot.discord.app import QiBot
+from bot.discord.locale import words
 from bot.discord.respond import NO_PINGS
 from bot.discord.transformers import Criterion
 from bot.render.tilemap import is_cached, render_map
 from bot.replies.maptext import map_text
-from bot.replies.responder import templates_for
 
-PUBLIC = "Show the map to the channel (default) or only to you"
+PUBLIC = app_commands.locale_str("Show the map to the channel (default) or only to you")  # localised by QiTranslator
 
 
 class Map(commands.Cog):
     """Renders are cached per knowledge-base version and criterion; a map that is not cached yet is drawn in
     a worker thread after deferring, so the answer never misses Discord's 3-second deadline."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
 
-    def _allow_public(self, interaction: discord.Interaction) -> bool:
+    def _allow_public(self, interaction: discord.Interaction[QiBot]) -> bool:
         """Share the member's public-reply rate limit with the lookup commands when that cog is loaded."""
         lookup = self.bot.get_cog("Lookup")
         allow = getattr(lookup, "_allow_public", None)
@@ -47,7 +47,7 @@ class Map(commands.Cog):
     )
     async def map(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[QiBot],
         layer: str = "current-law",
         criterion: Criterion | None = None,
         public: bool = True,
@@ -55,15 +55,16 @@ class Map(commands.Cog):
         outcome = "ok"
         if public and not self._allow_public(interaction):
             public, outcome = False, "cooldown-private"
-        kb = self.bot.responder.kb  # type: ignore[attr-defined]
+        kb = self.bot.responder.kb
         layer = f"criterion:{criterion}" if criterion else ("legislation" if layer == "legislation" else "current-law")
-        deferred = not is_cached(kb, layer)
+        t = words(interaction)
+        deferred = not is_cached(kb, layer, t)
         if deferred:
             await interaction.response.defer(thinking=True, ephemeral=not public)
-            png, data = await asyncio.to_thread(render_map, kb, layer)
+            png, data = await asyncio.to_thread(render_map, kb, layer, t)
         else:
-            png, data = render_map(kb, layer)
-        text = map_text(kb, data, templates_for(reply_locale(interaction)))
+            png, data = render_map(kb, layer, t)
+        text = map_text(kb, data, t)
         filename = f"qi-map-{layer.replace(':', '-')}.png"
         file = discord.File(io.BytesIO(png), filename=filename, description=text.alt_text)
         if deferred:
@@ -72,8 +73,8 @@ class Map(commands.Cog):
             await interaction.response.send_message(
                 text.content, file=file, ephemeral=not public, allowed_mentions=NO_PINGS
             )
-        self.bot.log_interaction(interaction, "map", outcome)  # type: ignore[attr-defined]
+        self.bot.log_interaction(interaction, "map", outcome)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QiBot) -> None:
     await bot.add_cog(Map(bot))

@@ -13,75 +13,92 @@ from discord.ext import commands, tasks
 
 from bot import edits, limits
 from bot import worker as offload
+from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
-from bot.discord.locale import reply_locale
-from bot.discord.respond import NO_PINGS, deliver, deliver_text, say_private
+from bot.discord.locale import reply_locale, server_words, words
+from bot.discord.respond import NO_PINGS, deliver, reply_private, say, say_private
 from bot.discord.transformers import Criterion, Jurisdiction
 from bot.kb import editor
 from bot.kb.issues import Issue
+from bot.replies import changes
 from bot.replies.fit import clip
+from bot.replies.templates import Templates
 from bot.store import StoreConflict
 
 log = logging.getLogger(__name__)
-WORDS = {"yes": "Yes", "partial": "Partial", "no": "No", "unknown": "Unknown", None: "(none)"}
 
 
-def explain_issues(issues: list[Issue], limit: int = 8) -> str:
+def verdict_word(verdict: object, t: Templates) -> str:
+    """A stored verdict ("partial", or None for no entry) as the member-facing word."""
+    if verdict in ("yes", "partial", "no", "unknown"):
+        return t.render(f"words.verdict.{verdict}")
+    return t.render("kb.none") if verdict is None else str(verdict)
+
+
+def explain_issues(issues: list[Issue], t: Templates, limit: int = 8) -> str:
     """Findings as a short list: file:line, field, message and fix."""
     lines = [
-        f"• `{i.file}{':' + str(i.line) if i.line else ''}` {i.field or ''}: {i.message}"
-        + (f" (fix: {i.hint})" if i.hint else "")
+        t.render(
+            "kb.issue",
+            where=f"{i.file}{':' + str(i.line) if i.line else ''}",
+            field=i.field or "",
+            message=i.message,
+            hint=i.hint,
+        )
         for i in issues[:limit]
     ]
-    more = f"\n… and {len(issues) - limit} more" if len(issues) > limit else ""
-    return clip("\n".join(lines) + more, limits.MESSAGE_CONTENT - 200)
+    if len(issues) > limit:
+        lines.append(t.render("kb.more", count=len(issues) - limit))
+    return clip("\n".join(lines), limits.MESSAGE_CONTENT - 200)
 
 
 class EditModal(discord.ui.Modal):
     """Prefilled with the current verdict; submitting validates like a file, then writes and swaps."""
 
-    def __init__(self, jid: str, name: str, cid: str, label: str, entry: dict | None, sha: str) -> None:
+    def __init__(self, t: Templates, jid: str, name: str, cid: str, label: str, entry: dict | None, sha: str) -> None:
         # Each opening gets its own custom_id: discord.py keys open modals by custom_id alone, so two
         # moderators editing the same entry must never share one (the second would replace the first).
         nonce = secrets.token_hex(6)
         super().__init__(
-            title=clip(f"Edit {name}: {label}", limits.MODAL_TITLE),
+            title=clip(t.render("kb.form.title", name=name, label=label), limits.MODAL_TITLE),
             custom_id=f"qibot:kbedit:{jid}:{cid}:{sha}:{nonce}",
         )
         entry = entry or {}
         self.jid, self.cid, self.sha = jid, cid, sha
         self.verdict = discord.ui.TextInput(
-            label="Verdict: yes, partial, no or unknown", default=entry.get("verdict", "unknown"), max_length=10
+            label=t.render("kb.form.verdict"), default=entry.get("verdict", "unknown"), max_length=10
         )
         self.points = discord.ui.TextInput(
-            label="Points: 1, 0.5 or 0 (empty when unknown)",
+            label=t.render("kb.form.points"),
             default=str(entry.get("points", "")),
             required=False,
             max_length=4,
         )
         self.reason = discord.ui.TextInput(
-            label="Reason (one line, neutral)",
+            label=t.render("kb.form.reason"),
             style=discord.TextStyle.paragraph,
             default=entry.get("reason"),
             max_length=limits.REASON,
         )
         self.quote = discord.ui.TextInput(
-            label="Quote, exactly as in the source (optional)",
+            label=t.render("kb.form.quote"),
             style=discord.TextStyle.paragraph,
             default=entry.get("quote"),
             required=False,
             max_length=limits.QUOTE,
         )
-        self.source = discord.ui.TextInput(label="Source URL", default=entry.get("source"), max_length=limits.URL)
+        self.source = discord.ui.TextInput(
+            label=t.render("kb.form.source"), default=entry.get("source"), max_length=limits.URL
+        )
         for item in (self.verdict, self.points, self.reason, self.quote, self.source):
             self.add_item(item)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        cog: Moderation = interaction.client.get_cog("Moderation")  # type: ignore[assignment]
+    async def on_submit(self, interaction: discord.Interaction[QiBot]) -> None:
+        cog: Moderation = interaction.client.get_cog("Moderation")
         await cog.submit_edit(interaction, self)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await interaction.client.tree.on_error(interaction, error)  # type: ignore[arg-type]
+    async def on_error(self, interaction: discord.Interaction[QiBot], error: Exception) -> None:
+        await interaction.client.tree.on_error(interaction, error)
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -90,13 +107,13 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
     """Knowledge-base moderation. Discord hides the group from non-moderators; every command also checks
     the configured moderator roles locally."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         super().__init__()
 
     async def cog_load(self) -> None:
         asyncio.get_running_loop().run_in_executor(None, offload.warm)  # start the worker process early
-        seconds = self.bot.settings.watch_seconds  # type: ignore[attr-defined]
+        seconds = self.bot.settings.watch_seconds
         if seconds:
             self.watch.change_interval(seconds=seconds)
             self.watch.start()
@@ -115,45 +132,51 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
 
     @watch.before_loop
     async def _first_watch_after_one_interval(self) -> None:
-        await asyncio.sleep(self.bot.settings.watch_seconds)  # type: ignore[attr-defined]
+        await asyncio.sleep(self.bot.settings.watch_seconds)
 
     @watch.error
     async def _watch_failed(self, error: BaseException) -> None:
         log.error("watcher: reload failed: %s", error)
         self.watch.restart()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[QiBot]) -> bool:
         return member_has_configured_role(interaction, "moderator")
 
     @property
     def live(self):
-        return self.bot.knowledge  # type: ignore[attr-defined]
+        return self.bot.knowledge
 
     @property
     def lock_file(self):
-        return self.bot.settings.data_dir / "kb-edit.lock"  # type: ignore[attr-defined]
+        return self.bot.settings.data_dir / "kb-edit.lock"
 
     @app_commands.command(name="edit", description="Edit one verdict in a form; validated, then live at once")
     @app_commands.describe(jurisdiction="State, DC or NYC", criterion="Rubric criterion")
-    async def edit(self, interaction: discord.Interaction, jurisdiction: Jurisdiction, criterion: Criterion) -> None:
+    async def edit(
+        self, interaction: discord.Interaction[QiBot], jurisdiction: Jurisdiction, criterion: Criterion
+    ) -> None:
         kb = self.live()
         root = self.live.root
         entry = editor.current_entry(root, jurisdiction, criterion)
         sha = editor.current_sha(root, jurisdiction)[:12]
         modal = EditModal(
-            jurisdiction, kb.jurisdictions[jurisdiction].postal, criterion, kb.criteria[criterion].short, entry, sha
+            words(interaction),
+            jurisdiction,
+            kb.jurisdictions[jurisdiction].postal,
+            criterion,
+            kb.criteria[criterion].short,
+            entry,
+            sha,
         )
         await interaction.response.send_modal(modal)
 
-    async def submit_edit(self, interaction: discord.Interaction, form: EditModal) -> None:
+    async def submit_edit(self, interaction: discord.Interaction[QiBot], form: EditModal) -> None:
         member_has_configured_role(interaction, "moderator")  # checked again on submit: roles can change
         points_text = form.points.value.strip()
         try:
             points = float(points_text) if points_text else None
         except ValueError:
-            await say_private(
-                interaction, f"Points must be 1, 0.5, 0 or empty, not “{clip(points_text, 20)}”.", "invalid"
-            )
+            await say(interaction, "kb.bad_points", "invalid", value=clip(points_text, 20))
             return
         values = {
             "verdict": form.verdict.value,
@@ -163,250 +186,261 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
             "source": form.source.value.strip(),
         }
         await interaction.response.defer(ephemeral=True, thinking=True)  # validation runs off the event loop
+        t = words(interaction)
         try:
-            root, sha, live = self.live.root, form.sha, self.live()
-            plan, replies = await offload.plan(
-                editor.plan_edit, live, root, form.jid, form.cid, values, expected_sha=sha
-            )
-        except editor.EditConflict as exc:
-            await say_private(interaction, await self._conflict_text(exc, None, values, form), "conflict")
-            return
-        except editor.EditInvalid as exc:
-            await say_private(
-                interaction,
-                "Not saved: the edit would make the knowledge base invalid.\n" + explain_issues(exc.issues),
-                "invalid",
-            )
-            return
-        await self._apply(interaction, plan, "edit", None, replies)
-
-    async def _apply(
-        self,
-        interaction: discord.Interaction,
-        plan: editor.EditPlan,
-        action: str,
-        reverts: int | None,
-        replies: dict | None = None,
-    ) -> None:
-        store = self.bot.store  # type: ignore[attr-defined]
-
-        async def work() -> str:
-            applied = await edits.apply_plan(
-                store,
-                self.live,
-                plan,
+            applied = await self.editing.edit(
+                form.jid,
+                form.cid,
+                values,
+                expected_sha=form.sha,
                 user_id=interaction.user.id,
                 guild_id=interaction.guild_id,
-                action=action,
-                reverts_id=reverts,
-                lock_file=self.lock_file,
-                git=self.bot.git,  # type: ignore[attr-defined]
                 author_name=interaction.user.display_name,
             )
-            self.bot.responder.prime(applied.plan.kb, replies or {})  # type: ignore[attr-defined]
-            if self.bot.git is not None:  # type: ignore[attr-defined]
-                self.bot.request_push()  # type: ignore[attr-defined]
-            await self._notice(interaction, applied)
-            before, after = (plan.before or {}).get("verdict"), (plan.after or {}).get("verdict")
-            label = applied.plan.kb.criteria[plan.criterion].short
-            return (
-                f"Saved change #{applied.change_id}: {plan.jurisdiction.upper()} · {label}: "
-                f"{WORDS.get(before, before)} → {WORDS.get(after, after)}. "
-                f"Live now (version {applied.plan.kb.version})."
-            )
-
-        try:
-            await deliver_text(interaction, work, defer_after=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
         except editor.EditConflict as exc:
-            await say_private(interaction, await self._conflict_text(exc, plan), "conflict")
+            await say_private(interaction, await self._conflict_text(t, exc, form.jid, form.cid, values), "conflict")
             return
-        self.bot.log_interaction(interaction, f"kb {action}", "ok")  # type: ignore[attr-defined]
+        except editor.EditInvalid as exc:
+            await say(interaction, "kb.invalid_edit", "invalid", issues=explain_issues(exc.issues, t))
+            return
+        await self._applied(interaction, applied, "edit")
+
+    @property
+    def editing(self) -> edits.EditService:
+        """The one editing service (plan in the worker, apply, revert)."""
+        store = self.bot.store
+        if store is None:
+            raise RuntimeError("the moderation cog needs the store")
+        return edits.EditService(store, self.live, self.lock_file, self.bot.git)
+
+    async def _applied(self, interaction: discord.Interaction[QiBot], applied: edits.Applied, action: str) -> None:
+        """After an edit or revert is live: serve its prebuilt replies, push, tell the channel and the moderator."""
+        plan = applied.plan
+        self.bot.responder.prime(plan.kb, applied.replies)
+        if self.bot.git is not None:
+            self.bot.request_push()
+        await self._notice(interaction, applied)
+        t = words(interaction)
+        text = t.render(
+            "kb.saved",
+            id=applied.change_id,
+            code=plan.jurisdiction.upper(),
+            label=plan.kb.criteria[plan.criterion].short,
+            before=verdict_word((plan.before or {}).get("verdict"), t),
+            after=verdict_word((plan.after or {}).get("verdict"), t),
+            version=plan.kb.version,
+        )
+        await reply_private(interaction, text)
+        self.bot.log_interaction(interaction, f"kb {action}", "ok")
 
     async def _conflict_text(
-        self,
-        exc: editor.EditConflict,
-        plan: editor.EditPlan | None,
-        typed: dict | None = None,
-        form: EditModal | None = None,
+        self, t: Templates, exc: editor.EditConflict, jid: str, cid: str, mine: dict | None
     ) -> str:
-        """Never a silent overwrite: show what this moderator typed and what is saved now."""
-        jid, cid = (plan.jurisdiction, plan.criterion) if plan else (form.jid, form.cid)  # type: ignore[union-attr]
-        mine = typed if typed is not None else (plan.after if plan else None) or {}
+        """Never a silent overwrite: show what this moderator asked for and what is saved now."""
         saved = await asyncio.to_thread(editor.current_entry, self.live.root, jid, cid) or {}
 
         def show(entry: dict) -> str:
-            verdict = WORDS.get(entry.get("verdict"), entry.get("verdict"))
-            return f"{verdict}: “{clip(str(entry.get('reason') or ''), 300)}” ({entry.get('source') or '-'})"
+            reason = clip(str(entry.get("reason") or ""), 300)
+            verdict = verdict_word(entry.get("verdict"), t)
+            return t.render("kb.entry", verdict=verdict, reason=reason, source=entry.get("source") or "-")
 
-        return clip(
-            f"Conflict: {exc}. Nothing was saved.\nYour version: {show(mine)}\nSaved now: {show(saved)}",
-            limits.MESSAGE_CONTENT,
-        )
+        text = t.render("kb.conflict", error=exc, mine=show(mine or {}), saved=show(saved))
+        return clip(text, limits.MESSAGE_CONTENT)
 
-    async def _notice(self, interaction: discord.Interaction, applied: edits.Applied) -> None:
+    async def _notice(self, interaction: discord.Interaction[QiBot], applied: edits.Applied) -> None:
         """Post "CT · attorney fees: No → Partial, by @mod, source …" to the change channel, if configured."""
-        channel_id = self.bot.settings.change_channel_id  # type: ignore[attr-defined]
+        channel_id = self.bot.settings.change_channel_id
         if not channel_id:
             return
         plan = applied.plan
         before, after = (plan.before or {}), (plan.after or {})
-        label = plan.kb.criteria[plan.criterion].short
-        text = (
-            f"{plan.jurisdiction.upper()} · {label}: {WORDS.get(before.get('verdict'))} → "
-            f"{WORDS.get(after.get('verdict'))}, by {interaction.user.mention}"
-            + (f", source <{after['source']}>" if after.get("source") else "")
-            + f" (change #{applied.change_id})"
+        t = server_words(self.bot, interaction.guild_id)  # a channel everyone on the team reads
+        text = t.render(
+            "kb.notice",
+            code=plan.jurisdiction.upper(),
+            label=plan.kb.criteria[plan.criterion].short,
+            before=verdict_word(before.get("verdict"), t),
+            after=verdict_word(after.get("verdict"), t),
+            user=interaction.user.mention,
+            source=after.get("source"),
+            id=applied.change_id,
         )
         try:
             channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-            await channel.send(text, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
+            await channel.send(text, allowed_mentions=NO_PINGS)
         except discord.HTTPException as exc:
             log.warning("could not post the change notice to %s: %s", channel_id, exc)
 
     @app_commands.command(name="preview", description="See a jurisdiction's reply as members would, privately")
     @app_commands.describe(jurisdiction="State, DC or NYC")
-    async def preview(self, interaction: discord.Interaction, jurisdiction: Jurisdiction) -> None:
+    async def preview(self, interaction: discord.Interaction[QiBot], jurisdiction: Jurisdiction) -> None:
         locale = reply_locale(interaction)
         await deliver(
             interaction,
             self.bot.responder.state(jurisdiction, locale),
-            public=False,  # type: ignore[attr-defined]
+            public=False,
             defer_after=self.bot.settings.defer_after_seconds,
             locale=locale,
-        )  # type: ignore[attr-defined]
+        )
 
     @app_commands.command(name="history", description="Who changed what, when: before and after")
     @app_commands.describe(jurisdiction="State, DC or NYC")
-    async def history(self, interaction: discord.Interaction, jurisdiction: Jurisdiction) -> None:
-        changes = await self.bot.store.changes(jurisdiction, limit=10)  # type: ignore[attr-defined]
+    async def history(self, interaction: discord.Interaction[QiBot], jurisdiction: Jurisdiction) -> None:
+        changes = await self.bot.store.changes(jurisdiction, limit=10)
         if not changes:
-            await say_private(interaction, f"No edits to {jurisdiction.upper()} have been made from Discord.")
+            await say(interaction, "kb.no_history", code=jurisdiction.upper())
             return
-        lines = []
-        for c in changes:
-            b, a = c.before or {}, c.after or {}
-            what = f"{WORDS.get(b.get('verdict'))} → {WORDS.get(a.get('verdict'))}"
-            extra = f" (revert of #{c.reverts_id})" if c.reverts_id else ""
-            lines.append(f"#{c.id} <t:{int(c.created_at.timestamp())}:f> <@{c.user_id}> {c.criterion}: {what}{extra}")
+        t = words(interaction)
+        lines = [
+            t.render(
+                "kb.history_line",
+                id=c.id,
+                when=f"<t:{int(c.created_at.timestamp())}:f>",
+                user=f"<@{c.user_id}>",
+                criterion=c.criterion,
+                before=verdict_word((c.before or {}).get("verdict"), t),
+                after=verdict_word((c.after or {}).get("verdict"), t),
+                reverts=c.reverts_id,
+            )
+            for c in changes
+        ]
         await say_private(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
 
     @app_commands.command(name="revert", description="Restore the verdict a change replaced (recorded as a change)")
     @app_commands.describe(change="The change number from /kb history")
-    async def revert(self, interaction: discord.Interaction, change: app_commands.Range[int, 1]) -> None:
-        found = await self.bot.store.change(change)  # type: ignore[attr-defined]
+    async def revert(self, interaction: discord.Interaction[QiBot], change: app_commands.Range[int, 1]) -> None:
+        found = await self.bot.store.change(change)
         if found is None:
-            await say_private(interaction, f"There is no change #{change}.", "not-found")
+            await say(interaction, "kb.no_change", "not-found", id=change)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        t = words(interaction)
         try:
-            plan, replies = await offload.plan(
-                editor.plan_restore, self.live(), self.live.root, found.jurisdiction, found.criterion, found.before,
-                expect=found.after,
-            )
+            applied = await self.editing.revert(
+                found, user_id=interaction.user.id, guild_id=interaction.guild_id,
+                author_name=interaction.user.display_name,
+            )  # fmt: skip
         except editor.EditConflict as exc:
-            await say_private(interaction, f"Conflict: {exc}. Nothing was changed.", "conflict")
+            await say(interaction, "kb.revert_conflict", "conflict", error=exc)
             return
         except editor.EditInvalid as exc:
-            await say_private(
-                interaction, "Cannot revert: the result would be invalid.\n" + explain_issues(exc.issues), "invalid"
-            )
+            await say(interaction, "kb.revert_invalid", "invalid", issues=explain_issues(exc.issues, t))
             return
-        await self._apply(interaction, plan, "revert", found.id, replies)
+        await self._applied(interaction, applied, "revert")
 
     @app_commands.command(name="reports", description="Members' reports waiting for a moderator")
-    async def reports(self, interaction: discord.Interaction) -> None:
-        queue = await self.bot.store.reports("open", limit=15)  # type: ignore[attr-defined]
+    async def reports(self, interaction: discord.Interaction[QiBot]) -> None:
+        queue = await self.bot.store.reports("open", limit=15)
         if not queue:
-            await say_private(interaction, "No open reports.")
+            await say(interaction, "kb.no_reports")
             return
-        kb = self.live()
+        kb, t = self.live(), words(interaction)
         lines = []
         for r in queue:
             name = kb.jurisdictions[r.jurisdiction].name if r.jurisdiction in kb.jurisdictions else r.jurisdiction
-            note = f": “{clip(r.note, 150)}”" if r.note else ""
-            lines.append(f"#{r.id} <t:{int(r.created_at.timestamp())}:R> {name} by <@{r.user_id}>{note}")
-        lines.append("Close one with `/kb close-report`.")
+            lines.append(
+                t.render(
+                    "kb.report_line",
+                    id=r.id,
+                    when=f"<t:{int(r.created_at.timestamp())}:R>",
+                    name=name,
+                    user=f"<@{r.user_id}>",
+                    note=clip(r.note, 150) if r.note else None,
+                )
+            )
+        lines.append(t.render("kb.reports_footer"))
         await say_private(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
 
     @app_commands.command(name="close-report", description="Resolve or dismiss a member's report, with a note")
     @app_commands.describe(report="Report number from /kb reports", action="Resolved (fixed) or dismissed", note="Why")
     async def close_report(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[QiBot],
         report: app_commands.Range[int, 1],
         action: Literal["resolve", "dismiss"],
         note: app_commands.Range[str, 1, 1000],
     ) -> None:
         status = "resolved" if action == "resolve" else "dismissed"
         try:
-            await self.bot.store.close_report(report, status=status, by=interaction.user.id, note=note)  # type: ignore[attr-defined]
+            await self.bot.store.close_report(report, status=status, by=interaction.user.id, note=note)
         except StoreConflict as exc:
-            await say_private(interaction, f"{exc}.", "conflict")
+            await say(interaction, "kb.store_conflict", "conflict", error=exc)
             return
-        await say_private(interaction, f"Report #{report} {status}.")
+        await say(interaction, f"kb.report_{status}", id=report)
 
     @app_commands.command(name="reload", description="Load changed files; an invalid change keeps the old data live")
-    async def reload(self, interaction: discord.Interaction) -> None:
+    async def reload(self, interaction: discord.Interaction[QiBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = self.live.apply(await offload.reload(self.live.root, self.live()))
         if result.errors:
-            await say_private(
-                interaction,
-                "Kept the old data live; the files have errors:\n" + explain_issues(result.errors),
-                "invalid",
-            )
+            await say(interaction, "kb.kept_old", "invalid", issues=explain_issues(result.errors, words(interaction)))
         elif result.swapped:
-            await say_private(interaction, f"Reloaded: {result.diff.headline()}. Live version {result.version}.")
+            await say(
+                interaction,
+                "kb.reloaded",
+                headline=changes.headline(result.diff, words(interaction)),
+                version=result.version,
+            )
         else:
-            await say_private(interaction, f"No changes on disk; version {result.version} stays live.")
+            await say(interaction, "kb.unchanged", version=result.version)
 
     @app_commands.command(name="validate", description="Check the files on disk without loading them")
-    async def validate(self, interaction: discord.Interaction) -> None:
+    async def validate(self, interaction: discord.Interaction[QiBot]) -> None:
         from bot.kb.issues import Severity
 
         await interaction.response.defer(ephemeral=True, thinking=True)
         kb, issues = await offload.reload(self.live.root, self.live())
         errors = [i for i in issues if i.severity is Severity.ERROR]
         if kb is None:
-            await say_private(interaction, f"{len(errors)} error(s):\n" + explain_issues(errors), "invalid")
+            issues = explain_issues(errors, words(interaction))
+            await say(interaction, "kb.errors", "invalid", count=len(errors), issues=issues)
         else:
-            await say_private(interaction, f"Valid: {len(kb.jurisdictions)} jurisdictions, version {kb.version}.")
-
+            await say(interaction, "kb.valid", count=len(kb.jurisdictions), version=kb.version)
 
     @app_commands.command(name="status", description="Live version, and whether Discord edits reached git")
-    async def status(self, interaction: discord.Interaction) -> None:
-        kb, git = self.live(), self.bot.git  # type: ignore[attr-defined]
-        lines = [f"Live knowledge base: version {kb.version}, {len(kb.jurisdictions)} jurisdictions."]
+    async def status(self, interaction: discord.Interaction[QiBot]) -> None:
+        kb, git = self.live(), self.bot.git
+        t = words(interaction)
+        lines = [t.render("kb.status.live", version=kb.version, count=len(kb.jurisdictions))]
         if git is None:
-            lines.append("Git: off (QIBOT_GIT_COMMIT is not set); /kb history is the record of Discord edits.")
+            lines.append(t.render("kb.status.git_off"))
         else:
             pending = await asyncio.to_thread(git.pending)
-            lines.append(f"Git: commits on {git.branch or 'the current branch'}; {len(pending)} not pushed yet.")
+            branch = git.branch or t.render("kb.status.current_branch")
+            lines.append(t.render("kb.status.git_on", branch=branch, pending=len(pending)))
             state = git.state
             if state.last_error:
-                lines.append(f"Last push failed ({state.failures} in a row; retrying): {clip(state.last_error, 300)}")
+                error = clip(state.last_error, 300)
+                lines.append(t.render("kb.status.push_failed", failures=state.failures, error=error))
             elif state.last_ok:
-                lines.append(f"Last push succeeded <t:{int(state.last_ok)}:R>.")
+                lines.append(t.render("kb.status.push_ok", when=f"<t:{int(state.last_ok)}:R>"))
         await say_private(interaction, "\n".join(lines))
 
     @app_commands.command(name="gaps", description="What current law is not yet verified, fewest known first")
-    async def gaps(self, interaction: discord.Interaction) -> None:
+    async def gaps(self, interaction: discord.Interaction[QiBot]) -> None:
         from bot.kb.coverage import TARGET_PER_JURISDICTION, coverage
 
         report = coverage(self.live())
         short = {c.id: c.short for c in self.live().rubric.criteria}
+        t = words(interaction)
         lines = [
-            f"Current law known: {report.known} of {report.cells} cells ({report.share:.0%}); "
-            f"{len(report.below())} jurisdiction(s) below {TARGET_PER_JURISDICTION}/9; "
-            f"sources on the rejected list: {report.rejected_sources}.",
-            "Fewest known first (research these next):",
+            t.render(
+                "kb.gaps.head",
+                known=report.known,
+                cells=report.cells,
+                share=f"{report.share:.0%}",
+                below=len(report.below()),
+                target=TARGET_PER_JURISDICTION,
+                rejected=report.rejected_sources,
+            ),
+            t.render("kb.gaps.fewest"),
         ]
         for row in sorted(report.rows, key=lambda r: (r.known, r.name))[:12]:
             missing = [short[c.criterion] for c in row.cells if c.verdict.value == "unknown"]
             if missing:
-                lines.append(f"• **{row.name}** {row.known}/9: {', '.join(missing)}")
+                lines.append(t.render("kb.gaps.line", name=row.name, known=row.known, missing=", ".join(missing)))
         await say_private(interaction, clip("\n".join(lines), limits.MESSAGE_CONTENT))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QiBot) -> None:
     await bot.add_cog(Moderation(bot))

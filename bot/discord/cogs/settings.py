@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
 from bot.discord.locale import guild_locales, reply_locale
 from bot.discord.respond import deliver_text
@@ -27,11 +28,11 @@ LANGUAGES = {"en": "English", "es": "Español"}
 class ServerSettings(
     commands.GroupCog, group_name="settings", group_description="Moderators: qibot's settings for this server"
 ):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[QiBot]) -> bool:
         return member_has_configured_role(interaction, "moderator")
 
     async def cog_load(self) -> None:
@@ -62,7 +63,7 @@ class ServerSettings(
     )
     @app_commands.describe(language="The server's default reply language")
     @app_commands.choices(language=[app_commands.Choice(name=name, value=code) for code, name in LANGUAGES.items()])
-    async def language(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+    async def language(self, interaction: discord.Interaction[QiBot], language: app_commands.Choice[str]) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None  # guild_only
 
@@ -76,9 +77,9 @@ class ServerSettings(
             t = templates_for(reply_locale(interaction))
             return t.render("settings.language_set", name=LANGUAGES[language.value])
 
-        await deliver_text(interaction, save, defer_after=self.bot.settings.defer_after_seconds)  # type: ignore[attr-defined]
-        self.bot.log_interaction(interaction, None, "ok")  # type: ignore[attr-defined]
+        await deliver_text(interaction, save, defer_after=self.bot.settings.defer_after_seconds)
+        self.bot.log_interaction(interaction, None, "ok")
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QiBot) -> None:
     await bot.add_cog(ServerSettings(bot))

@@ -1,7 +1,7 @@
 """notices claimed in batches with a lease; their texts stored once per change; subscribers' DM channel ids
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 
 
 def upgrade() -> None:
@@ -34,8 +34,9 @@ def upgrade() -> None:
         "notice_texts",
         sa.Column("kb_version", sa.String(length=32), nullable=False),
         sa.Column("jurisdiction", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("kb_version", "jurisdiction", name=op.f("pk_notice_texts")),
+        sa.PrimaryKeyConstraint("kb_version", "jurisdiction", "language", name=op.f("pk_notice_texts")),
     )
     op.create_table(
         "dm_channels",
