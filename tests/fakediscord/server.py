@@ -681,7 +681,7 @@ class FakeDiscord:
             self._global_tokens -= 1
             return None
         self.global_429s += 1
-        retry_after = round((1 - self._global_tokens) / self.global_rate, 3)
+        retry_after = max(0.001, round((1 - self._global_tokens) / self.global_rate, 3))
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True}
         headers = {"Via": "1.1 google", "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global",
                    "Retry-After": str(max(1, round(retry_after)))}  # fmt: skip
