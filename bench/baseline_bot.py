@@ -44,4 +44,4 @@ class Baseline(discord.Client):
         print(f"READY {self.user}", flush=True)
 
 
-Baseline().run(os.environ["DISCORD_TOKEN"], log_handler=None)
+Baseline().run(os.environ["DISCORD_TOKEN"])  # discord.py's default logging, as a bare bot ships

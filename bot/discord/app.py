@@ -6,13 +6,15 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
-from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.actions.fanout import Pacer
+from bot.discord.commandsync import sync_if_changed
 from bot.discord.errors import QiTree, send_private
 from bot.discord.translator import QiTranslator
 from bot.discord.views import PageButton, ReportButton, size_render_cache
@@ -22,6 +24,7 @@ from bot.kb.live import LiveKnowledge
 from bot.kb.snapshot import KnowledgeBase
 from bot.people.directory import load_directory, people_root
 from bot.replies.responder import Responder, languages, reply_cache_size
+from bot.runtime import Trimmer
 from bot.settings import Settings
 from bot.store import Store
 
@@ -40,6 +43,16 @@ EXTENSIONS = (
     "bot.discord.cogs.me",
     "bot.discord.cogs.legislators",
 )
+
+
+HTTP_CONNECTIONS = 32
+
+
+def http_connector() -> aiohttp.TCPConnector:
+    """A bounded pool of kept-alive connections to Discord's API. discord.py's default has no bound, so a burst
+    of 1,000 interaction responses opened ~1,000 new connections at once (a TCP and, against Discord, a TLS
+    handshake each); with a bound, responses queue for a warm connection instead."""
+    return aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
 
 
 class QiBot(commands.AutoShardedBot):
@@ -75,12 +88,19 @@ class QiBot(commands.AutoShardedBot):
         self.responder = Responder(knowledge, people=lambda: load_directory(people))
         self.store = store
         self.pacer = Pacer()  # notices and scheduled posts share it, under Discord's global rate limit
-        self.synced: list[app_commands.AppCommand] = []
         self.git = (
             GitSync(settings.knowledge_path, settings.git_branch, settings.git_remote) if settings.git_commit else None
         )
         self._push_wanted = asyncio.Event()
         self._pusher: asyncio.Task | None = None
+        self.trimmer = Trimmer()  # hands a burst's freed memory back to the system once it is over
+        self.last_activity = 0.0  # loop time of the latest interaction
+        self._warmers: list[asyncio.Task] = []
+
+    async def login(self, token: str) -> None:
+        if self.http.connector is discord.utils.MISSING:  # created here: a connector needs the running loop
+            self.http.connector = http_connector()
+        await super().login(token)
 
     def _size_caches(self, kb: KnowledgeBase) -> None:
         """Reply and render caches grow with the knowledge base, not a fixed count."""
@@ -101,13 +121,10 @@ class QiBot(commands.AutoShardedBot):
             await self.load_extension(extension)
         await self.tree.set_translator(QiTranslator())
         guild_id = self.settings.dev_guild_id
-        if guild_id:
-            guild = discord.Object(guild_id)
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            self.synced = await self.tree.sync(guild=guild)
-        else:
-            self.synced = await self.tree.sync()
-        log.info("synced %d commands %s", len(self.synced), f"to guild {guild_id}" if guild_id else "globally")
+        await sync_if_changed(self.tree, self.settings.data_dir, guild)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s), kb version %s", self.user, len(self.guilds), self.knowledge().version)
@@ -129,6 +146,26 @@ class QiBot(commands.AutoShardedBot):
             latency,
             outcome,
         )
+        self.trimmer.note()
+        self.last_activity = asyncio.get_running_loop().time()
+
+    async def when_quiet(self, seconds: float = 5.0) -> None:
+        """Wait until the bot is ready and no interaction came for ``seconds``: background work that may
+        wait (starting worker processes) then does not take the CPU from a burst just after start."""
+        await self.wait_until_ready()
+        loop = asyncio.get_running_loop()
+        ready = loop.time()  # a burst may come right after READY: quiet counts from there
+        while (idle := loop.time() - max(self.last_activity, ready)) < seconds:
+            await asyncio.sleep(seconds - idle)
+
+    def warm_when_quiet(self, warm: Callable[[], object]) -> None:
+        """Run ``warm`` (which blocks: it starts a worker process) in a thread once the bot is quiet."""
+
+        async def later() -> None:
+            await self.when_quiet()
+            await asyncio.get_running_loop().run_in_executor(None, warm)
+
+        self._warmers.append(asyncio.create_task(later()))
 
     async def record_report(self, interaction: discord.Interaction[QiBot], jid: str, note: str) -> None:
         """Record a member's report (deferring if the database is slow) and thank them privately."""
@@ -188,6 +225,8 @@ class QiBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         self.heartbeat.cancel()
+        for warmer in self._warmers:
+            warmer.cancel()
         if self._pusher is not None:
             self._pusher.cancel()
         await super().close()

@@ -3,6 +3,7 @@ tracebacks only in the log."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -67,6 +68,7 @@ class QiTree(app_commands.CommandTree):
 
     async def interaction_check(self, interaction: discord.Interaction[QiBot]) -> bool:
         interaction.extras["t0"] = time.perf_counter()
+        interaction.client.last_activity = asyncio.get_running_loop().time()  # type: ignore[attr-defined]
         return True
 
     async def on_error(self, interaction: discord.Interaction[QiBot], error: app_commands.AppCommandError) -> None:
@@ -78,11 +80,21 @@ class QiTree(app_commands.CommandTree):
             await send_private(interaction, embed=page_embed(reply, 0, t))
             bot.log_interaction(interaction, None, "miss")
             return
+        if expired(error):  # answered after Discord's 3-second deadline: nobody is left to tell
+            bot.log_interaction(interaction, None, "expired")
+            return
         outcome, key, values = describe(error)
         if outcome in ("error", "template-error"):
             log.error("unexpected error in %s", _name(interaction), exc_info=error)
         await send_private(interaction, content=t.render(key, **values))
         bot.log_interaction(interaction, None, outcome)
+
+
+def expired(error: Exception) -> bool:
+    """True when Discord no longer knows the interaction (10062: its token expired, the deadline passed).
+    Answering again would fail the same way, and a traceback per late interaction made a late burst later."""
+    original = getattr(error, "original", error)
+    return isinstance(original, discord.NotFound) and original.code == 10062
 
 
 def _name(interaction: discord.Interaction[QiBot]) -> str:

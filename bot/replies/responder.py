@@ -32,7 +32,8 @@ def language_of(locale: str) -> str:
 
 
 def templates_for(locale: str) -> Templates:
-    """Templates for a Discord locale ("es-ES" -> "es"), cached per language."""
+    """Templates for a Discord locale ("es-ES" -> "es"), cached per language: "en-US" and "en-GB" share the
+    templates compiled for "en" (compiling all of them again took ~1 s of the first burst)."""
     return _templates(language_of(locale))
 
 
@@ -83,7 +84,8 @@ class Responder:
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
         # A state reply depends on its own file and the shared ones only: an edit elsewhere keeps it cached.
-        # Discord locales share their language's replies ("es-ES", "es-419"; English for the rest).
+        # Replies depend on the language only: "en-US" gets the reply warm() built for "en", and a language
+        # with no replies of its own ("fr") shares English's.
         locale = templates_for(locale).locale
         cache_key = (*kb.state_key(key), kind, key, locale) if kind == "state" else (kb.version, kind, key, locale)
         reply = self._cache.get(cache_key)

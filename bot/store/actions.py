@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.kb.schema import ActionPrompt
 from bot.store import tables, times
+from bot.store.aio import AsyncConnection
 from bot.store.base import StoreConflict, aware, utcnow
 
 log = logging.getLogger(__name__)

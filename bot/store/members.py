@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import tables
+from bot.store.aio import AsyncConnection
 from bot.store.base import utcnow
 
 Outcome = Literal["called", "voicemail", "emailed", "skipped"]

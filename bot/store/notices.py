@@ -11,16 +11,16 @@ keeps a notice it had already posted from posting twice).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import tables
+from bot.store.aio import AsyncConnection
 from bot.store.base import utcnow
 
 NOTICE_LEASE = dt.timedelta(minutes=2)  # a batch is sent well within it; a dead sender's batch is re-claimed
@@ -62,7 +62,7 @@ class NoticeStore:
         @property
         def dialect(self) -> str: ...
 
-    _begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+        def _begin(self, migrating: bool = False) -> AbstractAsyncContextManager[AsyncConnection]: ...
 
     def _insert(self, table: sa.Table) -> Any:
         return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)

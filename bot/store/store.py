@@ -21,10 +21,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store import tables
 from bot.store.actions import ActionStore
+from bot.store.aio import AsyncConnection, AsyncEngine, create_async_engine
 from bot.store.base import StoreConflict, StoreUnavailable, aware, utcnow
 from bot.store.members import MemberStore
 from bot.store.notices import NoticeStore
@@ -324,6 +324,13 @@ class Store(ActionStore, MemberStore, NoticeStore):
                     sa.select(tables.guild_settings.c.locale).where(tables.guild_settings.c.guild_id == guild_id)
                 )
             ).scalar()
+
+    async def guild_locales(self) -> dict[int, str]:
+        """Every server's default reply language that a moderator set, in one query (read at start)."""
+        column = tables.guild_settings.c
+        async with self._begin() as conn:
+            rows = await conn.execute(sa.select(column.guild_id, column.locale).where(column.locale.is_not(None)))
+            return {int(guild_id): str(locale) for guild_id, locale in rows}
 
     async def set_guild_setting(self, guild_id: int, **values: object) -> None:
         """Upsert per-server settings (locale, ping_role_id)."""

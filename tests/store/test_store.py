@@ -90,6 +90,23 @@ async def test_guild_settings_upsert(store: Store) -> None:
     assert await store.guild_locale(42) == "es-419"
 
 
+async def test_every_guild_locale_in_one_query(store: Store) -> None:
+    await store.set_guild_setting(42, locale="es")
+    await store.set_guild_setting(43, locale="en")
+    await store.set_guild_setting(44, ping_role_id=7)  # a setting, but no language
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await store.guild_locales() == {42: "es", 43: "en"}
+    finally:
+        sa.event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+    assert len([s for s in statements if "guild_settings" in s]) == 1
+
+
 async def test_a_database_that_is_down_fails_clearly_and_recovers(tmp_path: Path) -> None:
     down = await Store.open_degraded("postgresql+asyncpg://nobody@127.0.0.1:9/none")
     with pytest.raises(StoreUnavailable):

@@ -141,7 +141,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         super().__init__()
 
     async def cog_load(self) -> None:
-        asyncio.get_running_loop().run_in_executor(None, sandbox.worker.warm)  # start the render worker early
+        self.bot.warm_when_quiet(sandbox.worker.warm)  # start the render worker once the bot is quiet
         every = self.bot.settings.scheduler_seconds
         if every and self.bot.store is not None:
             self.tick.change_interval(seconds=every)

@@ -8,7 +8,6 @@ With a district saved by `/me district` (the store's ``member_district``), ``/le
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import discord
@@ -19,6 +18,7 @@ from bot import limits
 from bot.discord.app import QiBot
 from bot.discord.cogs.lookup import PUBLIC, PublicReplies
 from bot.discord.locale import reply_locale
+from bot.discord.people import directory as shared_directory
 from bot.discord.transformers import Jurisdiction
 from bot.people.directory import Directory
 from bot.people.model import Chamber, parse_chamber
@@ -35,16 +35,11 @@ class Legislators(PublicReplies, commands.Cog):
     def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         self._init_cooldowns(bot)
-        self._loading: asyncio.Task[Directory] | None = None
-
-    async def cog_load(self) -> None:
-        self._loading = asyncio.create_task(asyncio.to_thread(self.bot.responder.load_people), name="load-people")
 
     async def directory(self) -> Directory:
-        """The loaded directory (read in a thread, once)."""
-        if self._loading is None:
-            self._loading = asyncio.create_task(asyncio.to_thread(self.bot.responder.load_people))
-        return await self._loading
+        """The legislator snapshot, read in a thread on first use (not at start: ~10 MiB and CPU the bot does not
+        need until someone asks), shared with /me and the call buttons."""
+        return await shared_directory(self.bot)
 
     def _state_id(self, interaction: discord.Interaction[QiBot]) -> str | None:
         typed = getattr(interaction.namespace, "state", None)

@@ -112,7 +112,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Moderato
         super().__init__()
 
     async def cog_load(self) -> None:
-        asyncio.get_running_loop().run_in_executor(None, offload.warm)  # start the worker process early
+        self.bot.warm_when_quiet(offload.warm)  # start the worker process once the bot is quiet
         seconds = self.bot.settings.watch_seconds
         if seconds:
             self.watch.change_interval(seconds=seconds)

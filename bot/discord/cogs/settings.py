@@ -36,13 +36,22 @@ class ServerSettings(
         return member_has_configured_role(interaction, "moderator")
 
     async def cog_load(self) -> None:
-        guild_locales(self.bot)
-        for guild in self.bot.guilds:
-            await self._load(guild.id)
+        """Every server's default language in one query; per-server queries only if that failed."""
+        self._loaded_all = False
+        cache = guild_locales(self.bot)
+        store = getattr(self.bot, "store", None)
+        if store is None:
+            return
+        try:
+            cache.update(await store.guild_locales())
+            self._loaded_all = True
+        except Exception as exc:
+            log.warning("could not read the servers' default languages: %s", exc)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self._load(guild.id)
+        if not self._loaded_all:  # a server without a row has no default: nothing to ask the database
+            await self._load(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
