@@ -9,14 +9,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.boot import load_or_explain
-from bot.kb.issues import Severity
-from bot.kb.loader import DEFAULT_ROOT, collect
-
 if TYPE_CHECKING:
+    from bot.kb.snapshot import KnowledgeBase
     from bot.settings import Settings
 
 log = logging.getLogger("qibot")
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "knowledge"  # as bot.kb.loader, without importing it
+
+
+def load_or_explain(root: Path) -> KnowledgeBase | None:
+    """bot.boot.load_or_explain, imported when needed (a cached `qibot ask` never loads the knowledge base)."""
+    from bot.boot import load_or_explain as load
+
+    return load(root)
 
 
 def _knowledge_root(arg: str | None = None) -> Path:
@@ -35,6 +40,9 @@ def _settings_or_explain() -> Settings | None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.kb.issues import Severity
+    from bot.kb.loader import collect
+
     root = _knowledge_root(args.path)
     kb, issues = collect(root)
     shown = [i for i in issues if args.warnings or i.severity is Severity.ERROR]
@@ -63,15 +71,25 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one line: from the on-disk answer cache when it is current (bot/quickask.py), else by loading
+    the knowledge base, which then refreshes the cache."""
+    from bot import quickask
+
+    root, line = _knowledge_root(args.knowledge), " ".join(args.line)
+    cached = quickask.lookup(root, line, args.locale)
+    if cached is not None:
+        print(cached[0])
+        return cached[1]
     from bot.render.text import render_text
     from bot.replies.responder import Responder
 
-    kb = load_or_explain(_knowledge_root(args.knowledge))
+    kb = load_or_explain(root)
     if kb is None:
         return 1
-    reply = Responder(lambda: kb).ask(" ".join(args.line), args.locale)
-    print(render_text(reply))
-    return 2 if reply.kind in ("not_found", "usage") and reply.private else 0
+    reply = Responder(lambda: kb).ask(line, args.locale)
+    print(render_text(reply), flush=True)
+    quickask.build(root, kb)
+    return quickask.exit_status(reply)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 import multiprocessing
 import threading
+from functools import lru_cache
 from multiprocessing.pool import Pool
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -59,10 +60,24 @@ def make_bounded_environment() -> BoundedSandbox:
     return env
 
 
+COMPILED_CACHE = 256  # compiled templates kept in the worker, by source
+
+
+@lru_cache(maxsize=1)
+def _environment() -> BoundedSandbox:
+    return make_bounded_environment()
+
+
+@lru_cache(maxsize=COMPILED_CACHE)
+def _compiled(source: str) -> Template:
+    """Compile once per source: a schedule posting to many channels renders the same template each time."""
+    return _environment().from_string(source)
+
+
 def _render(source: str, context: dict[str, Any], max_output: int) -> str:
-    """Compile and render in the worker; stop as soon as the output passes ``max_output``."""
+    """Compile (cached) and render in the worker; stop as soon as the output passes ``max_output``."""
     try:
-        template = make_bounded_environment().from_string(source)
+        template = _compiled(source)
         out: list[str] = []
         size = 0
         for chunk in template.generate(**context):

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.actions.clock import Clock
+from bot.actions.fanout import Pacer
 from bot.store import StoreUnavailable
 from bot.store.actions import Claim
 
@@ -56,15 +57,18 @@ class Scheduler:
         batch: int = 100,
         concurrency: int = 10,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        pacer: Pacer | None = None,
     ) -> None:
         self.store, self.clock, self.poster, self.notifier = store, clock, poster, notifier
         self.grace, self.batch, self.retry_delays = grace, batch, retry_delays
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.stats = SchedulerStats()
         self._limit = asyncio.Semaphore(concurrency)
+        self.pacer = pacer or Pacer(0)  # shared with notices in the bot: posts stay under the global limit
 
     async def _post(self, claim: Claim) -> tuple[Claim, str, int | None]:
         async with self._limit:
+            await self.pacer.wait()
             try:
                 message_id = await self.poster(claim)
             except ChannelUnavailable as exc:
@@ -101,6 +105,7 @@ class Scheduler:
                 break
             await self.store.renew_lease(claim, self.clock.now() + dt.timedelta(seconds=delay))
             await asyncio.sleep(delay)
+            await self.pacer.wait()
             try:
                 return await self.poster(claim)
             except ChannelUnavailable:

@@ -13,15 +13,17 @@ import aiohttp
 import discord
 from discord.ext import commands, tasks
 
+from bot.actions.fanout import Pacer
 from bot.discord.commandsync import sync_if_changed
 from bot.discord.errors import QiTree, send_private
 from bot.discord.translator import QiTranslator
-from bot.discord.views import PageButton, ReportButton
+from bot.discord.views import PageButton, ReportButton, size_render_cache
 from bot.health import write_heartbeat
 from bot.kb.gitsync import GitSync
 from bot.kb.live import LiveKnowledge
+from bot.kb.snapshot import KnowledgeBase
 from bot.people.directory import load_directory, people_root
-from bot.replies.responder import Responder
+from bot.replies.responder import Responder, languages, reply_cache_size
 from bot.runtime import Trimmer
 from bot.settings import Settings
 from bot.store import Store
@@ -85,6 +87,7 @@ class QiBot(commands.AutoShardedBot):
         people = people_root(settings.knowledge_path)
         self.responder = Responder(knowledge, people=lambda: load_directory(people))
         self.store = store
+        self.pacer = Pacer()  # notices and scheduled posts share it, under Discord's global rate limit
         self.git = (
             GitSync(settings.knowledge_path, settings.git_branch, settings.git_remote) if settings.git_commit else None
         )
@@ -99,6 +102,10 @@ class QiBot(commands.AutoShardedBot):
             self.http.connector = http_connector()
         await super().login(token)
 
+    def _size_caches(self, kb: KnowledgeBase) -> None:
+        """Reply and render caches grow with the knowledge base, not a fixed count."""
+        size_render_cache(reply_cache_size(kb), len(kb.jurisdictions), len(languages()))
+
     async def setup_hook(self) -> None:
         self.heartbeat.change_interval(seconds=self.settings.heartbeat_seconds)
         self.heartbeat.start()
@@ -107,6 +114,9 @@ class QiBot(commands.AutoShardedBot):
             self._push_wanted.set()  # push anything committed before a restart
         self.add_dynamic_items(PageButton, ReportButton)
         log.info("built %d replies ahead of the first request", self.responder.warm())
+        self._size_caches(self.knowledge())
+        if hasattr(self.knowledge, "on_change"):
+            self.knowledge.on_change(lambda _diff, kb: self._size_caches(kb))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.tree.set_translator(QiTranslator())

@@ -177,8 +177,14 @@ def reply_view(reply: Reply, page: int, locale: str) -> discord.ui.View | None:
     return view
 
 
-RENDER_CACHE_SIZE = 512
+_render_cache_size = 512  # set from the knowledge base by size_render_cache
 _rendered: OrderedDict[tuple[int, int, str], tuple[Reply, discord.Embed, discord.ui.View | None]] = OrderedDict()
+
+
+def size_render_cache(replies: int, jurisdictions: int, languages: int) -> None:
+    """Hold the first page of every cached reply, and room for the later pages of each state reply."""
+    global _render_cache_size
+    _render_cache_size = replies + jurisdictions * languages
 
 
 def rendered(reply: Reply, page: int, locale: str) -> tuple[discord.Embed, discord.ui.View | None]:
@@ -194,6 +200,6 @@ def rendered(reply: Reply, page: int, locale: str) -> tuple[discord.Embed, disco
         return hit[1], hit[2]
     embed, view = page_embed(reply, page, templates_for(locale)), reply_view(reply, page, locale)
     _rendered[key] = (reply, embed, view)
-    if len(_rendered) > RENDER_CACHE_SIZE:
+    while len(_rendered) > _render_cache_size:
         _rendered.popitem(last=False)
     return embed, view

@@ -18,7 +18,8 @@ from bot.people.model import Chamber, parse_chamber
 from bot.replies import build
 from bot.replies import legislators as people_replies
 from bot.replies.model import Reply
-from bot.replies.templates import DEFAULT_LOCALE, Templates
+from bot.replies.templates import DEFAULT_LOCALE, LANGUAGE_CODE, Templates
+from bot.replies.templates import DEFAULT_ROOT as RESPONSES_ROOT
 
 COMMANDS = ("state", "criterion", "compare", "explain", "about", "help", "map", "legislators")
 DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report", "me")
@@ -36,12 +37,23 @@ def templates_for(locale: str) -> Templates:
     return _templates(language_of(locale))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)  # Discord has about 30 locales; each language code is loaded once
 def _templates(language: str) -> Templates:
     return Templates.load(language)
 
 
-REPLY_CACHE_SIZE = 512
+def languages() -> tuple[str, ...]:
+    """The languages replies exist in: one ``responses/<language>.yaml`` each."""
+    return tuple(sorted(p.stem for p in RESPONSES_ROOT.glob("*.yaml") if LANGUAGE_CODE.fullmatch(p.stem)))
+
+
+def reply_cache_size(kb: KnowledgeBase) -> int:
+    """Room for every reply the knowledge base has, in every language: each state, criterion and glossary
+    reply, and as many comparisons again (they are combinations, so only the ones asked for are kept)."""
+    replies = len(kb.jurisdictions) + len(kb.criteria) + len(kb.glossary)
+    return 2 * replies * max(1, len(languages()))
+
+
 SEAT_CACHE_SIZE = 2048  # /legislators replies (about 1 KB each): the seats members actually ask for
 
 
@@ -61,12 +73,20 @@ class Responder:
         self._cache: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
         self._seats: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
         self._loaded_people: Directory | None = None
+        self._sized_for = ""  # the knowledge-base version the cache limit was computed for
+        self.cache_size = 0
+
+    def _limit(self, kb: KnowledgeBase) -> int:
+        if kb.version != self._sized_for:
+            self._sized_for, self.cache_size = kb.version, reply_cache_size(kb)
+        return self.cache_size
 
     def _built(self, kb: KnowledgeBase, kind: str, key: str, locale: str) -> Reply:
         """Build (or fetch from the cache) the reply of ``kind`` for ``key``."""
         # A state reply depends on its own file and the shared ones only: an edit elsewhere keeps it cached.
-        # Replies depend on the language only ("en-US" gets the reply warm() built for "en").
-        locale = language_of(locale)
+        # Replies depend on the language only: "en-US" gets the reply warm() built for "en", and a language
+        # with no replies of its own ("fr") shares English's.
+        locale = templates_for(locale).locale
         cache_key = (*kb.state_key(key), kind, key, locale) if kind == "state" else (kb.version, kind, key, locale)
         reply = self._cache.get(cache_key)
         if reply is None:
@@ -80,7 +100,7 @@ class Responder:
             else:
                 reply = build.explain_reply(kb, key, t)
             self._cache[cache_key] = reply
-            if len(self._cache) > REPLY_CACHE_SIZE:
+            if len(self._cache) > self._limit(kb):
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(cache_key)
@@ -89,8 +109,8 @@ class Responder:
     def prime(self, kb: KnowledgeBase, replies: dict[tuple[str, str], Reply]) -> None:
         """Store state replies built elsewhere (the worker that planned an edit), keyed as ``_built`` keys them."""
         for (jid, locale), reply in replies.items():
-            self._cache[(*kb.state_key(jid), "state", jid, locale)] = reply
-            while len(self._cache) > REPLY_CACHE_SIZE:
+            self._cache[(*kb.state_key(jid), "state", jid, templates_for(locale).locale)] = reply
+            while len(self._cache) > self._limit(kb):
                 self._cache.popitem(last=False)
 
     def warm(self, locale: str = DEFAULT_LOCALE) -> int:

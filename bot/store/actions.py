@@ -322,6 +322,7 @@ class ActionStore:
             return result.rowcount == 1
 
     async def unsubscribe(self, *, jurisdiction: str, target_kind: str, target_id: int) -> bool:
+        """Stop following; a member's stored DM channel goes with their last subscription."""
         t = tables.subscriptions
         async with self._begin() as conn:
             result = await conn.execute(
@@ -329,6 +330,13 @@ class ActionStore:
                     t.c.jurisdiction == jurisdiction, t.c.target_kind == target_kind, t.c.target_id == target_id
                 )
             )
+            if target_kind == "user":
+                left = sa.select(t.c.id).where(t.c.target_kind == "user", t.c.target_id == target_id)
+                await conn.execute(
+                    sa.delete(tables.dm_channels).where(
+                        tables.dm_channels.c.user_id == target_id, ~sa.exists(left)
+                    )
+                )
             return result.rowcount == 1
 
     async def subscriptions(
@@ -347,17 +355,3 @@ class ActionStore:
                 Subscription(**{k: row[k] for k in Subscription.__dataclass_fields__})
                 for row in (await conn.execute(query)).mappings()
             ]
-
-    async def claim_notice(self, *, kb_version: str, jurisdiction: str, target_kind: str, target_id: int) -> bool:
-        """True for the one process that gets to send this notice (one per version, jurisdiction, subscriber)."""
-        async with self._begin() as conn:
-            result = await conn.execute(
-                self._insert_ignoring_duplicates(tables.notices_sent).values(
-                    kb_version=kb_version,
-                    jurisdiction=jurisdiction,
-                    target_kind=target_kind,
-                    target_id=target_id,
-                    sent_at=utcnow(),
-                )
-            )
-            return result.rowcount == 1

@@ -189,10 +189,11 @@ class MemberStore:
                 )
             )
             sent = await conn.execute(
-                sa.delete(tables.notices_sent).where(
-                    tables.notices_sent.c.target_kind == "user", tables.notices_sent.c.target_id == user_id
+                sa.delete(tables.notices).where(
+                    tables.notices.c.target_kind == "user", tables.notices.c.target_id == user_id
                 )
             )
+            await conn.execute(sa.delete(tables.dm_channels).where(tables.dm_channels.c.user_id == user_id))
             reports = await conn.execute(
                 sa.update(tables.reports).where(tables.reports.c.user_id == user_id).values(user_id=0)
             )

@@ -27,10 +27,11 @@ from bot.store.actions import ActionStore
 from bot.store.aio import AsyncConnection, AsyncEngine, create_async_engine
 from bot.store.base import StoreConflict, StoreUnavailable, aware, utcnow
 from bot.store.members import MemberStore
+from bot.store.notices import NoticeStore
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0004"  # the newest file in migrations/versions (a test keeps them in step)
+HEAD_REVISION = "0005"  # the newest file in migrations/versions (a test keeps them in step)
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 72_0242_001
 
@@ -103,7 +104,7 @@ def _current_revision(sync_connection: sa.Connection) -> str | None:
     return sync_connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-class Store(ActionStore, MemberStore):
+class Store(ActionStore, MemberStore, NoticeStore):
     """Async access to bot state."""
 
     def __init__(

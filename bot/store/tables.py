@@ -121,14 +121,41 @@ subscriptions = sa.Table(
     sa.UniqueConstraint("jurisdiction", "target_kind", "target_id", name="uq_subscriptions_target"),
 )
 
-notices_sent = sa.Table(
-    "notices_sent",
+notices = sa.Table(
+    "notices",
     metadata,
+    # One row per (knowledge-base version, jurisdiction, subscriber): the idempotency key of a notice. Rows are
+    # claimed in batches (a lease per batch); a claim whose lease passed is claimed again by another process.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kb_version", sa.String(32), nullable=False),
+    sa.Column("jurisdiction", sa.String(16), nullable=False),
+    sa.Column("target_kind", sa.String(8), nullable=False),  # user | channel
+    sa.Column("target_id", sa.BigInteger, nullable=False),
+    sa.Column("guild_id", sa.BigInteger, nullable=True),
+    sa.Column("status", sa.String(8), nullable=False, server_default="pending"),  # pending | sent | failed
+    sa.Column("worker", sa.String(64), nullable=True),
+    sa.Column("lease_until", When, nullable=True),
+    sa.Column("sent_at", When, nullable=True),
+    sa.UniqueConstraint("kb_version", "jurisdiction", "target_kind", "target_id", name="uq_notices_key"),
+    sa.Index("ix_notices_pending", "status", "id"),
+)
+
+notice_texts = sa.Table(
+    "notice_texts",
+    metadata,
+    # The text of one change's notice, once per (version, jurisdiction, language), read by whoever sends it.
     sa.Column("kb_version", sa.String(32), primary_key=True),
     sa.Column("jurisdiction", sa.String(16), primary_key=True),
-    sa.Column("target_kind", sa.String(8), primary_key=True),
-    sa.Column("target_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("sent_at", When, nullable=False),
+    sa.Column("language", sa.String(8), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+dm_channels = sa.Table(
+    "dm_channels",
+    metadata,
+    # A subscriber's DM channel, kept once created so a notice is one call; deleted with their last subscription.
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("channel_id", sa.BigInteger, nullable=False),
 )
 
 meta = sa.Table(

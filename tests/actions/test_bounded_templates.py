@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from jinja2 import TemplateError
 
 from bot.actions.render import render_prompt
 from bot.actions.sandbox import MAX_OUTPUT, TemplateTooCostly, render_bounded
@@ -40,3 +41,16 @@ def test_a_runaway_render_is_stopped_and_the_worker_recovers(kb: KnowledgeBase) 
         render_bounded(loops, {}, timeout=0.5)
     assert render_bounded("{{ 1 + 1 }}", {}) == "2", "a fresh worker answers after the runaway one was killed"
     assert render_prompt(_prompt("{{ jurisdiction.name }}"), kb, "co").text == "Colorado"
+
+
+def test_a_template_is_compiled_once_and_still_bounded_every_time() -> None:
+    from bot.actions import sandbox
+
+    sandbox._compiled.cache_clear()
+    source = "{{ jurisdiction.name }} {{ 'x' * n }}"
+    assert sandbox._render(source, {"jurisdiction": {"name": "CT"}, "n": 3}, 6000) == "CT xxx"
+    assert sandbox._render(source, {"jurisdiction": {"name": "NM"}, "n": 2}, 6000) == "NM xx"
+    assert sandbox._compiled.cache_info().hits == 1, "the second post reuses the compiled template"
+    for _ in range(2):
+        with pytest.raises(TemplateError):
+            sandbox._render(source, {"jurisdiction": {"name": "CT"}, "n": 10**6}, 6000)

@@ -79,9 +79,21 @@ def _sent_literals(tree: ast.Module, exempt: set[int]) -> list[tuple[int, str]]:
     return found
 
 
+def _parse(source: str) -> ast.Module:
+    """ast.parse, retried on CPython 3.11.7's spurious "AST constructor recursion depth mismatch" (gh-106905,
+    fixed in 3.11.8: a counter shared between threads; another thread building an AST trips it)."""
+    for _ in range(2):
+        try:
+            return ast.parse(source)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc):
+                raise
+    return ast.parse(source)
+
+
 def prose_literals(source: str) -> list[tuple[int, str]]:
     """(line, text) of each prose literal outside the exempt places."""
-    tree = ast.parse(source)
+    tree = _parse(source)
     exempt = _exempt_nodes(tree)
     exempt.update(id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values)
     found = []

@@ -218,7 +218,7 @@ async def test_subscriptions_get_one_notice_per_change(fake: FakeDiscord, bot: B
     assert "/state CT" in notice["content"]
     channel_notice = (await _messages(fake, SUBS, 1))[-1]
     assert channel_notice["content"] == notice["content"]
-    await bot.wait_line("subscriptions: sent", since=mark)  # every notice for this change has been sent
+    await bot.wait_line("notices sent", since=mark)  # every notice for this change has been sent
     assert len(fake.channel_messages[int(dm["id"])]) == 1, "one notice per change"
     gone = await (await fake.inject_command("unsubscribe", {"jurisdiction": "CT"}, user=member)).wait_response()
     assert gone.data["content"] == "Unsubscribed."

@@ -232,7 +232,8 @@ class FakeDiscord:
                  guild_id: int | None = None, guild_name: str = 'Fake Guild', roles: list[Json] | None = None,
                  channels: list[Json] | None = None, heartbeat_interval_ms: int = 41250,
                  interaction_timeout: float = 3.0, compress: bool = True, bot_name: str = 'FakeBot',
-                 host: str = '127.0.0.1', port: int = 0) -> None:  # fmt: skip
+                 host: str = '127.0.0.1', port: int = 0, global_rate: float | None = 50.0,
+                 record: bool = True) -> None:  # fmt: skip
         self.token, self.host, self.port, self.compress = token, host, port, compress
         self.application_id = application_id or pl.snowflake()
         self.guild_id, self.guild_name = guild_id or pl.snowflake(), guild_name
@@ -249,6 +250,13 @@ class FakeDiscord:
             self.channels[int(ch["id"])] = pl.text_channel(ch["id"], self.guild_id, ch.get("name", f"ch{i}"), **extra)
         self.default_channel_id = next(int(c["id"]) for c in self.channels.values() if c["type"] == 0)
         self.forbidden_channels: set[int] = set()
+        # Discord's global rate limit: ``global_rate`` requests/s per bot token (interactions and webhooks are
+        # exempt), a second's worth at once; past it 429 with ``global: true``. None turns it off.
+        self.global_rate, self.global_429s = global_rate, 0
+        self._global_tokens, self._global_stamp = global_rate or 0.0, time.monotonic()
+        self.record = record  # False: keep no RecordedRequest (benchmarks sending 100k messages)
+        self.request_count = 0
+        self._dm_by_user: dict[str, Json] = {}
         self.deleted_channels: set[int] = set()
         self.requests: list[RecordedRequest] = []
         self.commands: dict[int | None, list[Json]] = {}  # None: global commands
@@ -544,11 +552,11 @@ class FakeDiscord:
     def dm_channel(self, user: Json | int | None = None) -> Json:
         """The DM channel with ``user`` (default: the default test user), created on first use."""
         u = self._user_payload(user)
-        for ch in self.channels.values():
-            if ch["type"] == 1 and ch["recipients"][0]["id"] == u["id"]:
-                return ch
+        if (ch := self._dm_by_user.get(str(u["id"]))) is not None:
+            return ch
         ch = pl.dm_channel(pl.snowflake(), u)
         self.channels[int(ch["id"])] = ch
+        self._dm_by_user[str(u["id"])] = ch
         return ch
 
     def _interaction_payload(self, itype: int, data: Json, *, roles: Sequence[int | str] = (),
@@ -669,7 +677,9 @@ class FakeDiscord:
                 body = raw.decode("utf-8", "replace")
         rec = RecordedRequest(request.method, _API_PREFIX.sub('', request.path), dict(request.query),
                               dict(request.headers), body, parts, time.perf_counter())  # fmt: skip
-        self.requests.append(rec)
+        self.request_count += 1
+        if self.record:
+            self.requests.append(rec)
         after_reply: list[Callable[[], None]] = []
         token = _AFTER_REPLY.set(after_reply)
         try:
@@ -698,8 +708,27 @@ class FakeDiscord:
                 public = rec.path.startswith(("/interactions/", "/webhooks/"))  # no bot token on these
                 if not public and rec.headers.get("Authorization") != f"Bot {self.token}":
                     return _error(401, 0, "401: Unauthorized")
+                if not public and (limited := self._global_limit()) is not None:
+                    return limited
                 return await handler(rec, m)
         return _error(404, 0, "404: Not Found")
+
+    def _global_limit(self) -> web.Response | None:
+        """A token bucket of ``global_rate`` per second; an empty bucket answers 429 like Discord."""
+        if not self.global_rate:
+            return None
+        now = time.monotonic()
+        self._global_tokens = min(self.global_rate, self._global_tokens + (now - self._global_stamp) * self.global_rate)
+        self._global_stamp = now
+        if self._global_tokens >= 1:
+            self._global_tokens -= 1
+            return None
+        self.global_429s += 1
+        retry_after = max(0.001, round((1 - self._global_tokens) / self.global_rate, 3))
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True}
+        headers = {"Via": "1.1 google", "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global",
+                   "Retry-After": str(max(1, round(retry_after)))}  # fmt: skip
+        return _json(429, body, headers)
 
     # ------------------------------------------------------------------ messages
 

@@ -330,3 +330,22 @@ async def test_text_frames_without_compression(monkeypatch: pytest.MonkeyPatch) 
         assert fake.gateway_connections[0].mode is None
         handle = await fake.inject_command("ping", {"text": "plain"})
         assert (await handle.wait_response()).type == 4
+
+
+async def test_global_rate_limit_429_and_discordpy_waits(fake: FakeDiscord, bot: SelfTestBot) -> None:
+    async with aiohttp.ClientSession() as http:
+        headers = {"Authorization": f"Bot {TOKEN}"}
+        statuses = []
+        for _ in range(60):  # more than a second's worth at once
+            async with http.get(f"{fake.api_base}/channels/{NEWS}", headers=headers) as resp:
+                statuses.append(resp.status)
+                if resp.status == 429:
+                    body = await resp.json()
+                    assert body["global"] is True and body["retry_after"] > 0
+                    assert resp.headers["X-RateLimit-Global"] == "true"
+        assert 429 in statuses and statuses[0] == 200
+    before = fake.global_429s
+    channel = bot.get_partial_messageable(GENERAL)
+    await asyncio.gather(*(channel.send(f"m{i}") for i in range(60)))  # discord.py waits out the 429s
+    assert len(fake.channel_messages[GENERAL]) == 60
+    assert fake.global_429s > before

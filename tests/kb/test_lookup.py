@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from bot.kb.lookup import Entry, Index
 from bot.kb.normalize import normalize
 from bot.kb.snapshot import KnowledgeBase
 
@@ -126,3 +129,41 @@ def test_autocomplete_criteria_lists_each_once(kb: KnowledgeBase) -> None:
     found = kb.criterion_index.complete("fee")
     assert found[0].id == "attorney-fees"
     assert len(kb.criterion_index.complete("")) == 9
+
+
+def _scan_complete(index: Index, text: str, limit: int = 25) -> list[str]:
+    """The definition autocomplete keeps (a scan of every key), for the matches that are not typos."""
+    key = normalize(text)
+    scored: dict[str, float] = {}
+    for k, eid in index._by_key.items():
+        if k == key:
+            score = 300.0
+        elif k.startswith(key):
+            score = 200.0 - len(k) / 100
+        elif f" {key}" in f" {k}":
+            score = 150.0
+        elif key in k:
+            score = 120.0
+        else:
+            continue
+        scored[eid] = max(scored.get(eid, 0.0), score)
+    return sorted(scored, key=lambda eid: (-scored[eid], index.entries[eid].display))[:limit]
+
+
+def test_autocomplete_on_a_large_index_matches_a_full_scan() -> None:
+    rng = random.Random(3)
+    words = ["new", "york", "north", "south", "carolina", "west", "virginia", "city", "port", "land", "ham", "shire",
+             "portland", "highland", "hampshire"]  # words inside other words: word starts rank above substrings
+    entries = []
+    for i in range(700):  # past the size where typos are ranked among candidates only
+        name = " ".join(rng.sample(words, rng.randint(1, 3))) + f" {i}"
+        entries.append(Entry(f"j{i}", name.title(), (f"j{i}", name, f"{name[:4]}{i}")))
+    index = Index(entries)
+    queries = ["land", "ham", "shire", "n", "ne", "new"]
+    queries += ["new y", "york c", "ina", "rth car", "and 1", "j12", "shire 69", "ity 7", "ort"]
+    queries += [rng.choice(entries).keys[1][: rng.randint(1, 12)] for _ in range(200)]
+    for text in queries:
+        for _ in range(2):  # the second time from the short-input cache
+            assert [e.id for e in index.complete(text)] == _scan_complete(index, text), text
+    typo = index.complete("nortx carolina 12")
+    assert typo and len(typo) <= 25, "a typo still gets suggestions"

@@ -100,8 +100,11 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     await store.subscribe(jurisdiction="co", target_kind="channel", target_id=ALICE, guild_id=GUILD, by=BOB)
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=BOB, guild_id=GUILD, by=BOB)
     await store.add_report(user_id=ALICE, jurisdiction="ct", kb_version="v", note="fees look wrong")
-    for who, kind in ((ALICE, "user"), (BOB, "user"), (ALICE, "channel")):
-        await store.claim_notice(kb_version="v1", jurisdiction="ct", target_kind=kind, target_id=who)
+    async with store.transaction() as conn:
+        rows = [{"kb_version": "v1", "jurisdiction": "ct", "target_kind": kind, "target_id": who, "status": "sent"}
+                for who, kind in ((ALICE, "user"), (BOB, "user"), (ALICE, "channel"))]  # fmt: skip
+        await conn.execute(sa.insert(tables.notices), rows)
+        await conn.execute(sa.insert(tables.dm_channels), [{"user_id": ALICE, "channel_id": 5}])
     assert await store.member_outcome_count(ALICE) == 3
 
     deleted = await store.forget_member(ALICE)
@@ -116,8 +119,10 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     assert {(s.target_kind, s.target_id) for s in left} == {("channel", 77), ("channel", ALICE), ("user", BOB)}
     assert [(r.user_id, r.note) for r in await store.reports()] == [(0, "fees look wrong")]
     async with store.transaction() as conn:
-        left_notices = {(r.target_kind, r.target_id) for r in await conn.execute(sa.select(tables.notices_sent))}
+        left_notices = {(r.target_kind, r.target_id) for r in await conn.execute(sa.select(tables.notices))}
+        left_dms = list(await conn.execute(sa.select(tables.dm_channels)))
     assert left_notices == {("user", BOB), ("channel", ALICE)}
+    assert left_dms == [], "the member's DM channel id goes too"
     assert set((await store.forget_member(ALICE)).values()) == {0}
 
 

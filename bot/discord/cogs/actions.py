@@ -22,6 +22,7 @@ from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
 from bot.discord.cogs.calls import call_button_view
 from bot.discord.locale import server_words, words
+from bot.discord.ratelimits import prune_idle_buckets
 from bot.discord.respond import NO_PINGS, deliver_text, say, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
@@ -36,6 +37,7 @@ from bot.store.members import OUTCOMES
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+RENDERED_CACHE = 256  # scheduled messages kept, by prompt, jurisdiction and knowledge-base version
 COMMON_ZONES = [
     "America/New_York",
     "America/Chicago",
@@ -132,8 +134,10 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             self.post_run,
             self.tell_organizer,
             grace=dt.timedelta(minutes=settings.schedule_grace_minutes),
+            pacer=bot.pacer,  # type: ignore[attr-defined]
         )
         self._prompt_names: dict[int, list[str]] = {}
+        self._rendered: dict[tuple[str, str | None, str], ActionMessage] = {}
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -470,10 +474,23 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
 
     # ----------------------------------------------------------------- the scheduler's side
 
+    async def render_for_run(self, guild_id: int, name: str, jurisdiction: str | None) -> ActionMessage:
+        """Render for a scheduled post, reusing the message while prompt, jurisdiction and data are unchanged
+        (many channels posting one prompt at the same minute render it once)."""
+        prompt = await self.find_prompt(guild_id, name)
+        kb = self.bot.knowledge()  # type: ignore[attr-defined]
+        key = (prompt.model_dump_json(), jurisdiction or prompt.jurisdiction, kb.version)
+        if (msg := self._rendered.get(key)) is None:
+            msg = await asyncio.to_thread(render_prompt, prompt, kb, jurisdiction)
+            if len(self._rendered) >= RENDERED_CACHE:
+                self._rendered.pop(next(iter(self._rendered)))
+            self._rendered[key] = msg
+        return msg
+
     async def post_run(self, claim: Claim) -> int:
         """Post one scheduled run; ChannelUnavailable pauses the schedule."""
         sched = claim.schedule
-        msg = await self.render(sched.guild_id, sched.prompt, sched.jurisdiction)
+        msg = await self.render_for_run(sched.guild_id, sched.prompt, sched.jurisdiction)
         channel = self.bot.get_partial_messageable(sched.channel_id, guild_id=sched.guild_id)
         late_for = int(claim.run_at.timestamp()) if claim.late else None
         t = server_words(self.bot, sched.guild_id)
@@ -486,6 +503,8 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
             raise ChannelUnavailable(t.render("actions.reason_gone", channel=f"<#{sched.channel_id}>")) from exc
         except discord.Forbidden as exc:
             raise ChannelUnavailable(t.render("actions.reason_forbidden", channel=f"<#{sched.channel_id}>")) from exc
+        finally:
+            prune_idle_buckets(self.bot.http)
         return sent.id
 
     async def tell_organizer(self, claim: Claim, reason: str) -> None:

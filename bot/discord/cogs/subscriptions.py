@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot import limits
+from bot.actions.fanout import deliver_notices
 from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
 from bot.discord.locale import server_words, words
-from bot.discord.respond import NO_PINGS, say, say_private
+from bot.discord.notices import NoticeSender
+from bot.discord.respond import say, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.diff import KBDiff
 from bot.kb.snapshot import KnowledgeBase
-from bot.nonce import message_nonce
 from bot.replies import changes
 from bot.replies.fit import clip
+from bot.replies.responder import languages, templates_for
 from bot.replies.templates import Templates
 
 log = logging.getLogger(__name__)
@@ -39,9 +42,24 @@ class Subscriptions(commands.Cog):
     def __init__(self, bot: QiBot) -> None:
         self.bot = bot
         self._tasks: set[asyncio.Task] = set()
+        self.sender = NoticeSender(bot, bot.store, lambda guild_id: server_words(bot, guild_id).locale)
         live = bot.knowledge
         if hasattr(live, "on_change"):
             live.on_change(self._changed)
+
+    async def cog_load(self) -> None:
+        every = self.bot.settings.scheduler_seconds
+        if every and self.bot.store is not None:
+            self.drain.change_interval(seconds=every)
+            self.drain.start()
+
+    async def cog_unload(self) -> None:
+        self.drain.cancel()
+
+    @tasks.loop(seconds=15)
+    async def drain(self) -> None:
+        """Send notices left pending by a process that stopped mid-batch (their lease expired)."""
+        await self.deliver()
 
     def _changed(self, diff: KBDiff, kb: KnowledgeBase) -> None:
         task = asyncio.get_running_loop().create_task(self.notify(diff, kb))
@@ -49,39 +67,33 @@ class Subscriptions(commands.Cog):
         task.add_done_callback(self._tasks.discard)
 
     async def notify(self, diff: KBDiff, kb: KnowledgeBase) -> int:
-        """Send each subscriber one notice per change; returns how many this process sent."""
-        store = self.bot.store
+        """Queue one notice per subscriber of each changed jurisdiction, then send; returns how many this
+        process sent (every process that sees the change does this; each notice goes once). The text is
+        written in every language; each notice goes in its server's (a DM: the default)."""
+        texts = {
+            (jid, lang): notice_text(diff, kb, jid, templates_for(lang))
+            for jid in diff.jurisdictions()
+            for lang in languages()
+        }
         try:
-            subs = await store.subscriptions(jurisdictions=diff.jurisdictions())
+            await self.bot.store.enqueue_notices(kb.version, texts)
         except Exception:
-            log.exception("subscriptions: could not read subscribers")
+            log.exception("subscriptions: could not queue notices")
             return 0
-        sent = 0
-        for sub in subs:
-            try:
-                if not await store.claim_notice(
-                    kb_version=kb.version,
-                    jurisdiction=sub.jurisdiction,
-                    target_kind=sub.target_kind,
-                    target_id=sub.target_id,
-                ):
-                    continue  # another process sent it
-                text = notice_text(diff, kb, sub.jurisdiction, server_words(self.bot, sub.guild_id))
-                nonce = message_nonce("notice", kb.version, sub.jurisdiction, sub.target_kind, sub.target_id)
-                if sub.target_kind == "user":
-                    user = self.bot.get_user(sub.target_id) or await self.bot.fetch_user(sub.target_id)
-                    await user.send(text, allowed_mentions=NO_PINGS, nonce=nonce)
-                else:
-                    await self.bot.get_partial_messageable(sub.target_id, guild_id=sub.guild_id).send(
-                        text, allowed_mentions=NO_PINGS, nonce=nonce
-                    )
-                sent += 1
-            except discord.HTTPException as exc:
-                log.warning("subscriptions: notice to %s %s failed: %s", sub.target_kind, sub.target_id, exc)
-            except Exception:
-                log.exception("subscriptions: notice to %s %s failed", sub.target_kind, sub.target_id)
-        log.info("subscriptions: sent %d notice(s) for kb version %s", sent, kb.version)
-        return sent
+        return await self.deliver()
+
+    async def deliver(self) -> int:
+        """Send pending notices in batches, paced under Discord's global rate limit."""
+        try:
+            stats = await deliver_notices(
+                self.bot.store, self.sender.send, pacer=self.bot.pacer, now=lambda: dt.datetime.now(dt.UTC)
+            )
+        except Exception:
+            log.exception("subscriptions: sending notices failed; pending ones are sent later")
+            return 0
+        if stats.claimed:
+            log.info("subscriptions: %d notices sent, %d failed", stats.sent, stats.failed)
+        return stats.sent
 
     def _target(self, interaction: discord.Interaction[QiBot], channel: discord.TextChannel | None) -> tuple[str, int]:
         if channel is None:

@@ -1,0 +1,137 @@
+"""`qibot ask` without loading the knowledge base: answers cached on disk, keyed by everything they depend on.
+
+The first `qibot ask` after any change loads and validates the knowledge base as before, answers, then writes
+a cache: the lookup indexes and the text of every state, criterion and glossary answer and of /about and
+/help, in every language. Later asks hash the knowledge files, the reply templates and the code, and, when the
+hash matches, resolve the query in the cached index and print the cached text: no YAML, no validation, no
+pydantic, no Jinja. Anything the cache does not hold (/compare, /map, a query that finds nothing) takes the
+full path. A cache that is missing, stale, unreadable or damaged is rebuilt without a word.
+
+The cache lives in ``QIBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/qibot``, else ``~/.cache/qibot``; it is written
+atomically (temporary file, rename) and read only from there, by the user who wrote it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import bot
+
+FORMAT = 1
+CACHED_KINDS = {"state": "jurisdiction", "criterion": "criterion", "explain": "term"}
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+_CODE = Path(__file__).resolve().parent
+_RESPONSES = Path(os.environ.get("QIBOT_RESPONSES_PATH") or _CODE.parent / "responses")
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("QIBOT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qibot"
+
+
+def _files(root: Path, pattern: str) -> list[Path]:
+    return sorted(p for p in root.rglob(pattern) if ".git" not in p.parts and p.is_file())
+
+
+def fingerprint(root: Path) -> str:
+    """A hash of every knowledge file (people data included) and reply template (contents) and of the code
+    (sizes and times)."""
+    digest = hashlib.blake2b(f"{FORMAT}:{bot.__version__}".encode(), digest_size=16)
+    for folder in (root, _RESPONSES, _CODE.parent / "knowledge" / "people"):
+        for path in _files(folder, "*"):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    for path in _files(_CODE, "*.py"):
+        st = path.stat()
+        digest.update(f"{path.relative_to(_CODE)}:{st.st_size}:{st.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def language(locale: str) -> str:
+    """The language a Discord locale's replies are in (as the responder picks its templates)."""
+    code = (locale or "en")[:16].split("-")[0].lower()
+    return code if _LANGUAGE.fullmatch(code) and (_RESPONSES / f"{code}.yaml").is_file() else "en"
+
+
+def _path(root: Path) -> Path:
+    where = hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest()
+    return cache_dir() / f"ask-{where}.pickle"
+
+
+def _load(root: Path, key: str) -> dict[str, Any] | None:
+    try:
+        with open(_path(root), "rb") as f:
+            data = pickle.load(f)
+        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key:
+            return data
+    except Exception:  # missing, truncated, damaged or from another version: rebuilt
+        return None
+    return None
+
+
+def lookup(root: Path, line: str, locale: str) -> tuple[str, int] | None:
+    """The cached answer's text and exit status, or None when the full path must answer."""
+    command, _, rest = line.strip().lstrip("/").partition(" ")
+    command, rest = command.lower(), rest.strip().strip("\"'")
+    if command not in CACHED_KINDS and command not in ("about", "help", ""):
+        return None
+    if command in CACHED_KINDS and not rest:
+        return None
+    key = fingerprint(root)
+    data = _load(root, key)
+    if data is None:
+        return None
+    lang = language(locale)
+    if command in ("about", "help", ""):
+        return data["answers"].get((command or "help", "", lang))
+    found = data["indexes"][CACHED_KINDS[command]].resolve(rest)
+    if found.id is None:
+        return None
+    return data["answers"].get((command, found.id, lang))
+
+
+def build(root: Path, kb: Any) -> None:
+    """Answer everything cacheable from a loaded snapshot and write the cache (errors are ignored: the
+    cache only saves time)."""
+    from bot.render.text import render_text
+    from bot.replies.responder import Responder, languages
+
+    try:
+        key = fingerprint(root)
+        responder = Responder(lambda: kb)
+        answers: dict[tuple[str, str, str], tuple[str, int]] = {}
+        for lang in languages():
+            for command, what in CACHED_KINDS.items():
+                for eid in kb.index(what).entries:
+                    reply = getattr(responder, command)(eid, lang)
+                    answers[(command, eid, lang)] = (render_text(reply), exit_status(reply))
+            for command in ("about", "help"):
+                reply = responder.ask(f"/{command}", lang)
+                answers[(command, "", lang)] = (render_text(reply), exit_status(reply))
+        indexes = {what: kb.index(what) for what in CACHED_KINDS.values()}
+        data = {"format": FORMAT, "key": key, "indexes": indexes, "answers": answers}
+        target = _path(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".ask-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except Exception:
+        return
+
+
+def exit_status(reply: Any) -> int:
+    """2 when the answer is a miss or a usage message (as `qibot ask` exits), else 0."""
+    return 2 if reply.kind in ("not_found", "usage") and reply.private else 0
