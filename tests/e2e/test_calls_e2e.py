@@ -136,6 +136,9 @@ async def test_legislators_without_arguments_uses_the_saved_district(fake: FakeD
         await fake.inject_command("legislators", {"state": "CT", "chamber": "house", "district": district})
     )
     assert with_args["embeds"][0]["title"] == embed["title"]
+    by_default = await answer(await fake.inject_command("legislators", {}, user=ALICE))  # public is the default
+    assert by_default["embeds"][0]["title"] == embed["title"]
+    assert by_default.get("flags", 0) & 64, "a saved district is answered privately, never in the channel"
     nothing_saved = await answer(await fake.inject_command("legislators", {"public": False}, user=BOB))
     assert "legislators CT house 113" in str(nothing_saved)
 

@@ -71,9 +71,10 @@ class Legislators(PublicReplies, commands.Cog):
         district: str | None = None,
         public: bool = True,
     ) -> None:
-        saved = None if state else await self._saved_district(interaction.user.id)
+        user_id = interaction.user.id
 
-        async def make(locale: str) -> Reply:
+        async def make(locale: str) -> Reply:  # runs under deliver()'s defer timer: a slow database defers
+            saved = None if state else await self._saved_district(user_id)
             await self.directory()
             if state:
                 return self.bot.responder.legislators(state, chamber or "", district or "", locale)
@@ -81,7 +82,8 @@ class Legislators(PublicReplies, commands.Cog):
                 return self.bot.responder.legislators(*saved, locale=locale)
             return usage_reply(templates_for(locale))
 
-        await self._answer(interaction, make, public, "legislators")
+        # without a state the answer comes from the member's saved district: never shown to the channel
+        await self._answer(interaction, make, public and state is not None, "legislators")
 
     @legislators.autocomplete("chamber")
     async def chamber_autocomplete(
