@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.store.notices import Notice, NoticeResult
+from bot.store.notices import NOTICE_LEASE, Notice, NoticeResult
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class FanoutStats:
     claimed: int = 0
     sent: int = 0
     failed: int = 0
+    retried: int = 0
     batches: int = 0
 
 
@@ -76,6 +77,7 @@ async def deliver_notices(
     worker: str | None = None,
     batch: int = BATCH,
     concurrency: int = CONCURRENCY,
+    lease: dt.timedelta = NOTICE_LEASE,
 ) -> FanoutStats:
     """Claim pending notices a batch at a time and send them until none is left; returns what this call did.
 
@@ -99,13 +101,31 @@ async def deliver_notices(
                 return NoticeResult(notice.id, "failed")
 
     while True:
-        claims = await store.claim_notices(now(), worker=worker, limit=batch)
+        claims = await store.claim_notices(now(), worker=worker, limit=batch, lease=lease)
         if not claims:
             return stats
         stats.batches += 1
         stats.claimed += len(claims)
-        results = await asyncio.gather(*(one(n) for n in claims))
-        await store.finish_notices(results)
+        renewing = asyncio.create_task(_keep_lease(store, [n.id for n in claims], worker, now, lease))
+        try:
+            results = await asyncio.gather(*(one(n) for n in claims))
+        finally:
+            renewing.cancel()
+        await store.finish_notices(results, worker=worker, now=now())
         for r in results:
             stats.sent += r.outcome == "sent"
-            stats.failed += r.outcome != "sent"
+            stats.failed += r.outcome == "failed"
+            stats.retried += r.outcome == "retry"
+
+
+async def _keep_lease(
+    store, ids: list[int], worker: str, now: Callable[[], dt.datetime], lease: dt.timedelta
+) -> None:
+    """Renew the batch's lease at a third of its length while it is being sent, so a slow batch (429s, a busy
+    pacer) is never re-claimed and sent twice by another process."""
+    while True:
+        await asyncio.sleep(lease.total_seconds() / 3)
+        try:
+            await store.renew_notice_lease(ids, worker=worker, until=now() + lease)
+        except Exception:  # a database blip: the next renewal tries again; the lease still has two thirds left
+            log.warning("could not renew the lease of a notice batch", exc_info=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import aiohttp
 import discord
 
 from bot.discord.ratelimits import prune_idle_buckets
@@ -39,11 +40,21 @@ class NoticeSender:
             channel_id, created = int((await self.client.http.start_private_message(notice.target_id))["id"]), True
             await self._post(channel_id, None, text, nonce)
             return NoticeResult(notice.id, "sent", notice.target_id, channel_id if created else None)
+        except discord.DiscordServerError as exc:  # Discord's 5xx: tried again later, never dropped
+            log.warning("notice %d to %s %s: Discord error, retrying later: %s", notice.id, notice.target_kind,
+                        notice.target_id, exc)  # fmt: skip
+            return NoticeResult(notice.id, "retry")
         except discord.HTTPException as exc:  # DMs closed, channel gone, no permission: not retried
             log.warning("notice %d to %s %s failed: %s", notice.id, notice.target_kind, notice.target_id, exc)
             return NoticeResult(notice.id, "failed")
+        except (aiohttp.ClientError, TimeoutError) as exc:  # the network: tried again later
+            log.warning("notice %d: network error, retrying later: %s", notice.id, exc)
+            return NoticeResult(notice.id, "retry")
         finally:
-            prune_idle_buckets(self.client.http)
+            try:
+                prune_idle_buckets(self.client.http)
+            except Exception:  # private discord.py state: a newer version must never turn a sent notice into a failure
+                log.debug("could not prune rate-limit buckets", exc_info=True)
 
     async def _post(self, channel_id: int, guild_id: int | None, text: str, nonce: str) -> None:
         channel = self.client.get_partial_messageable(channel_id, guild_id=guild_id)

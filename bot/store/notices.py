@@ -23,7 +23,8 @@ from bot.store import tables
 from bot.store.aio import AsyncConnection
 from bot.store.base import utcnow
 
-NOTICE_LEASE = dt.timedelta(minutes=2)  # a batch is sent well within it; a dead sender's batch is re-claimed
+NOTICE_LEASE = dt.timedelta(minutes=2)  # renewed while a batch is sent; a dead sender's batch is re-claimed
+RETRY_AFTER = dt.timedelta(seconds=30)  # a notice that met Discord's 5xx or a network error waits this long
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Notice:
 
 @dataclass(frozen=True)
 class NoticeResult:
-    """What became of a notice: ``sent`` or ``failed``; ``dm_channel_id`` when a DM channel was created."""
+    """What became of a notice: ``sent``, ``failed`` (never retried) or ``retry`` (Discord's 5xx or the network:
+    pending again after RETRY_AFTER); ``dm_channel_id`` when a DM channel was created."""
 
     id: int
     outcome: str
@@ -139,20 +141,47 @@ class NoticeStore:
                 for r in rows
             ]
 
-    async def finish_notices(self, results: Iterable[NoticeResult]) -> None:
-        """Record a batch's outcomes and any DM channels created, in one transaction."""
+    async def renew_notice_lease(self, ids: Iterable[int], *, worker: str, until: dt.datetime) -> int:
+        """Extend this worker's lease on notices it is still sending; returns how many it still holds."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        n = tables.notices
+        async with self._begin() as conn:
+            done = await conn.execute(
+                sa.update(n)
+                .where(n.c.id.in_(ids), n.c.worker == worker, n.c.status == "pending")
+                .values(lease_until=until)
+            )
+        return int(done.rowcount or 0)
+
+    async def finish_notices(
+        self, results: Iterable[NoticeResult], *, worker: str | None = None, now: dt.datetime | None = None
+    ) -> None:
+        """Record a batch's outcomes and any DM channels created, in one transaction. With ``worker``, only rows
+        this worker still holds are written (a row another process took over is its to finish)."""
         results = list(results)
         if not results:
             return
         n = tables.notices
         dms = {r.user_id: r.dm_channel_id for r in results if r.user_id is not None and r.dm_channel_id is not None}
+        mine = n.c.worker == worker if worker is not None else sa.true()
+        done = [r for r in results if r.outcome != "retry"]
+        later = [r for r in results if r.outcome == "retry"]
         async with self._begin() as conn:
-            await conn.execute(
-                sa.update(n)
-                .where(n.c.id == sa.bindparam("b_id"))
-                .values(status=sa.bindparam("b_outcome"), sent_at=utcnow(), lease_until=None),
-                [{"b_id": r.id, "b_outcome": r.outcome} for r in results],
-            )
+            if done:
+                await conn.execute(
+                    sa.update(n)
+                    .where(n.c.id == sa.bindparam("b_id"), mine)
+                    .values(status=sa.bindparam("b_outcome"), sent_at=utcnow(), lease_until=None),
+                    [{"b_id": r.id, "b_outcome": r.outcome} for r in done],
+                )
+            if later:  # pending again, claimable once the wait is over
+                await conn.execute(
+                    sa.update(n)
+                    .where(n.c.id.in_([r.id for r in later]), mine)
+                    .values(lease_until=(now or utcnow()) + RETRY_AFTER)
+                )
             if dms:
                 insert = self._insert(tables.dm_channels)
                 await conn.execute(

@@ -172,7 +172,7 @@ member_districts = sa.Table(
     sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("state", sa.String(4), nullable=False),
     sa.Column("chamber", sa.String(12), nullable=False),  # upper | lower | legislature
-    sa.Column("district", sa.String(40), nullable=False),
+    sa.Column("district", sa.String(80), nullable=False),
 )
 
 # What members did after a call-to-action button: one row per (prompt, legislator, member). The member is a

@@ -83,15 +83,15 @@ class _Person:
 
 def test_the_reviewed_call_script_fills_in_the_legislator_and_current_law(kb: KnowledgeBase) -> None:
     from bot.actions.render import render_script
-    from bot.kb.scoring import total_score
-
     prompt = kb.actions["contact-legislator"]
     assert prompt.kind == "call-script"
     assert render_prompt(prompt, kb, "ct").call
     script = render_script(prompt, kb, _Person())
-    end, _ = total_score(kb.jurisdictions["ct"], kb.rubric)
+    law = "; ".join(f"{r.number} ({r.year})" for r in kb.jurisdictions["ct"].current_law.reforms)
     assert "Representative Jane Doe's district (113)" in script
-    assert f"In Connecticut, current law scores End {end.points:g}/4" in script
+    assert f"The related laws in force in Connecticut are {law}." in script
+    assert "each state decides whether it, or something like it, applies to claims under state law" in script
+    assert "End " not in script and "verified" not in script, "no score shorthand read aloud on a call"
     assert "{{" not in script and "bill I'm calling about" not in script
 
 

@@ -169,7 +169,7 @@ async def test_call_prompt_members_outcomes_stats_and_forget(fake: FakeDiscord, 
     if person.phone:
         assert f"Phone: {person.phone}" in embed["description"]
     assert f"{person.title} {person.name}'s district ({alice_district})" in embed["description"]
-    assert "In Connecticut, current law scores End" in embed["description"]
+    assert "The related laws in force in Connecticut are " in embed["description"]
     outcome_ids = [b["custom_id"] for b in buttons_of(card)]
     assert [i.split(":")[3] for i in outcome_ids] == ["c", "v", "e", "s"]
     assert all(len(i) <= 100 for i in outcome_ids)

@@ -28,6 +28,9 @@ async def test_district_is_saved_replaced_and_read(store: Store) -> None:
     assert (saved.state, saved.chamber, saved.district) == ("ct", "upper", "22")
     async with store.transaction() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(tables.member_districts))).scalar() == 1
+    longest = "Berkshire, Hampden, Franklin and Hampshire"  # a real Massachusetts Senate seat, 42 characters
+    await store.save_district(BOB, "ma", "upper", longest)
+    assert (await store.member_district(BOB)).district == longest
 
 
 async def test_a_second_press_changes_the_outcome_never_adds(store: Store) -> None:

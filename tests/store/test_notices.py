@@ -135,3 +135,62 @@ async def test_unsubscribing_from_everything_forgets_the_dm_channel(store: Store
     await store.enqueue_notices("v5", {("ct", "en"): "changed"})
     [notice] = await store.claim_notices(T0, worker="a")
     assert notice.dm_channel_id is None, "the DM channel id went with the last subscription"
+
+
+async def test_a_discord_error_is_retried_later_never_dropped(store: Store) -> None:
+    """A 5xx or a network error leaves the notice pending (after a wait); only a 4xx is a final failure."""
+    await store.subscribe(jurisdiction="ct", target_kind="channel", target_id=5000, guild_id=1, by=7)
+    await store.subscribe(jurisdiction="ct", target_kind="channel", target_id=5001, guild_id=1, by=7)
+    await store.enqueue_notices("v2", {("ct", "en"): "Connecticut changed"})
+    outcomes = {5000: "retry", 5001: "failed"}
+
+    async def flaky(n: Notice) -> NoticeResult:
+        return NoticeResult(n.id, outcomes[n.target_id])
+
+    stats = await deliver_notices(store, flaky, pacer=Pacer(0), now=lambda: T0, worker="a")
+    assert (stats.retried, stats.failed, stats.sent) == (1, 1, 0)
+    assert await store.notice_counts("v2") == {"pending": 1, "failed": 1}
+    assert await store.claim_notices(T0, worker="a") == [], "not retried before its wait is over"
+    outcomes[5000] = "sent"
+    later = T0 + dt.timedelta(minutes=1)
+    stats = await deliver_notices(store, flaky, pacer=Pacer(0), now=lambda: later, worker="a")
+    assert stats.sent == 1
+    assert await store.notice_counts("v2") == {"sent": 1, "failed": 1}
+
+
+async def test_a_slow_batch_keeps_its_lease_and_a_late_finish_overwrites_nothing(store_url: str) -> None:
+    """The sender renews its lease while a batch is slow, so another process never takes the batch over;
+    and a finish from a worker that lost its rows writes nothing over the new holder's."""
+    a, b = await Store.open(store_url), await Store.open(store_url)
+    try:
+        await a.subscribe(jurisdiction="ct", target_kind="channel", target_id=5000, guild_id=1, by=7)
+        await a.enqueue_notices("v2", {("ct", "en"): "Connecticut changed"})
+        release, started = asyncio.Event(), asyncio.Event()
+        clock = {"now": T0}
+
+        async def slow(n: Notice) -> NoticeResult:
+            started.set()
+            await release.wait()
+            return NoticeResult(n.id, "sent")
+
+        lease = dt.timedelta(seconds=0.3)
+        sending = asyncio.create_task(
+            deliver_notices(a, slow, pacer=Pacer(0), now=lambda: clock["now"], worker="a", lease=lease)
+        )
+        await started.wait()
+        clock["now"] = T0 + dt.timedelta(seconds=0.25)
+        await asyncio.sleep(0.6)  # renewals (every 0.1 s) move the lease past the clock; 6 chances on a busy host
+        clock["now"] = T0 + dt.timedelta(seconds=0.5)
+        await asyncio.sleep(0.15)
+        assert await b.claim_notices(clock["now"], worker="b") == [], "a renewed lease is not taken over"
+        release.set()
+        assert (await sending).sent == 1
+
+        # a worker that no longer holds a row cannot finish it
+        await a.enqueue_notices("v3", {("ct", "en"): "Connecticut changed again"})
+        [mine] = await b.claim_notices(T0, worker="b")
+        await a.finish_notices([NoticeResult(mine.id, "failed")], worker="a")
+        assert await a.notice_counts("v3") == {"pending": 1}
+    finally:
+        await a.close()
+        await b.close()

@@ -171,7 +171,7 @@ class DistrictModal(discord.ui.Modal):
         self.chamber = discord.ui.TextInput(  # optional: DC and Nebraska have one chamber
             label=t.render("call.form_chamber"), max_length=40, default=chamber or None, required=False
         )
-        self.district = discord.ui.TextInput(label=t.render("call.form_district"), max_length=40)
+        self.district = discord.ui.TextInput(label=t.render("call.form_district"), max_length=80)
         for item in (self.state, self.chamber, self.district):
             self.add_item(item)
 
@@ -189,8 +189,7 @@ class DistrictModal(discord.ui.Modal):
         people = await directory(bot)
         seat = resolve_seat(bot, people, t, self.state.value, self.chamber.value, self.district.value)
         if not isinstance(seat, Seat):
-            log.info("call form: no seat for %r %r %r", self.state.value[:20], self.chamber.value[:20],
-                     self.district.value[:20])  # fmt: skip
+            log.info("call form: no such seat")  # what the member typed stays out of the log
             await reply_private(interaction, seat)
             bot.log_interaction(interaction, "call-form", "invalid")
             return
@@ -209,8 +208,15 @@ async def show_legislators(
     members = people.members(seat.state, seat.chamber, seat.district)[:MAX_SHOWN]
     chamber, state = chamber_name(t, seat.state, seat.chamber), state_name(bot, seat.state)
     if not members:
-        url = people.find_my_legislator_url(seat.state)
-        text = t.render("call.nobody", state=state, chamber=chamber, seat=seat_words(t, seat.district), url=url)
+        page = people.find_page(seat.state)
+        text = t.render(
+            "call.nobody",
+            state=state,
+            chamber=chamber,
+            seat=seat_words(t, seat.district),
+            url=page.url if page else None,
+            official=bool(page and page.official),
+        )
         await reply_private(interaction, text)
         bot.log_interaction(interaction, "call", "nobody")
         return

@@ -109,7 +109,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
         seat = resolve_seat(self.bot, people, t, state, chamber, district)
         if not isinstance(seat, Seat):
             await say_private(interaction, seat, "invalid")
-            log.info("me district: not saved (%r %r %r)", state[:20], chamber[:20], district[:20])
+            log.info("me district: not saved (no such seat)")
             return
         found: Seat = seat
 
