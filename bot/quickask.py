@@ -66,9 +66,24 @@ def _path(root: Path) -> Path:
     return cache_dir() / f"ask-{where}.pickle"
 
 
+def _trusted(path: Path) -> bool:
+    """Unpickle only a file this user owns, in a folder this user owns, that nobody else may write: a pickle
+    planted in a shared cache folder would run code."""
+    if not hasattr(os, "getuid"):
+        return True
+    for item in (path, path.parent):
+        st = item.stat()
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return False
+    return True
+
+
 def _load(root: Path, key: str) -> dict[str, Any] | None:
     try:
-        with open(_path(root), "rb") as f:
+        path = _path(root)
+        if not _trusted(path):
+            return None
+        with open(path, "rb") as f:
             data = pickle.load(f)
         if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key:
             return data
@@ -119,7 +134,7 @@ def build(root: Path, kb: Any) -> None:
         indexes = {what: kb.index(what) for what in CACHED_KINDS.values()}
         data = {"format": FORMAT, "key": key, "indexes": indexes, "answers": answers}
         target = _path(root)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".ask-")
         try:
             with os.fdopen(fd, "wb") as f:

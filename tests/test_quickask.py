@@ -75,3 +75,18 @@ def test_a_corrupt_cache_is_rebuilt(kb_copy: Path, cache: Path, capsys, monkeypa
         file.write_bytes(damage)
         assert ask(capsys, "/state CT", "--knowledge", str(kb_copy)) == (expected, 0)
         assert quickask.lookup(kb_copy, "/state CT", "en") == (expected.removesuffix("\n"), 0), "rebuilt"
+
+
+def test_a_cache_others_may_write_is_never_unpickled(kb_copy: Path, cache: Path, capsys) -> None:
+    """A pickle runs code when loaded: a cache file (or folder) another user could write is ignored."""
+    expected, _ = ask(capsys, "/state CT", "--knowledge", str(kb_copy))
+    [file] = cache.glob("ask-*.pickle")
+    assert quickask.lookup(kb_copy, "/state CT", "en") is not None
+    file.chmod(0o666)
+    assert quickask.lookup(kb_copy, "/state CT", "en") is None, "a group- or world-writable cache is not read"
+    file.chmod(0o600)
+    cache.chmod(0o777)
+    assert quickask.lookup(kb_copy, "/state CT", "en") is None, "nor one in a folder others may write"
+    cache.chmod(0o700)
+    assert quickask.lookup(kb_copy, "/state CT", "en") is not None
+    assert ask(capsys, "/state CT", "--knowledge", str(kb_copy)) == (expected, 0)

@@ -161,7 +161,10 @@ class Responder:
         return self._answer("term", "explain", query, locale)
 
     def about(self, locale: str = DEFAULT_LOCALE) -> Reply:
-        meta = self._loaded_people.meta if self._loaded_people is not None else read_meta()
+        if self._loaded_people is not None:
+            meta = self._loaded_people.meta
+        else:  # a 1 KB file, read once (not the snapshot itself)
+            meta = self._people_meta = getattr(self, "_people_meta", None) or read_meta()
         return build.about_reply(self.kb, templates_for(locale), people=meta)
 
     def load_people(self) -> Directory:

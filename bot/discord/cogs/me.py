@@ -105,6 +105,8 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
         self, interaction: discord.Interaction[QiBot], state: Jurisdiction, chamber: str, district: str
     ) -> None:
         t = words(interaction)
+        if getattr(self.bot, "people", None) is None:  # the first use reads the snapshot: answer Discord first
+            await interaction.response.defer(ephemeral=True, thinking=True)
         people = await directory(self.bot)
         seat = resolve_seat(self.bot, people, t, state, chamber, district)
         if not isinstance(seat, Seat):
