@@ -101,13 +101,19 @@ class ActionStore:
             return [ActionPrompt.model_validate_json(body) for (body,) in rows]
 
     async def delete_prompt(self, guild_id: int, name: str) -> bool:
+        """Delete a server's own prompt and its call outcomes (a new prompt of the same name starts at zero)."""
         async with self._begin() as conn:
             result = await conn.execute(
                 sa.delete(tables.action_prompts).where(
                     tables.action_prompts.c.guild_id == guild_id, tables.action_prompts.c.name == name
                 )
             )
-            return result.rowcount == 1
+            if result.rowcount == 1:
+                outcomes = tables.call_outcomes
+                await conn.execute(
+                    sa.delete(outcomes).where(outcomes.c.guild_id == guild_id, outcomes.c.prompt == name)
+                )
+            return bool(result.rowcount == 1)
 
     # ----------------------------------------------------------------- schedules
 

@@ -190,6 +190,15 @@ class NoticeStore:
                     ),
                     [{"user_id": u, "channel_id": c} for u, c in dms.items()],
                 )
+                # a member who unsubscribed from everything, or used /me forget, while this batch was in flight:
+                # their DM channel id is not kept
+                subs = tables.subscriptions
+                followed = sa.select(subs.c.target_id).where(subs.c.target_kind == "user")
+                await conn.execute(
+                    sa.delete(tables.dm_channels).where(
+                        tables.dm_channels.c.user_id.in_(list(dms)), tables.dm_channels.c.user_id.not_in(followed)
+                    )
+                )
 
     async def forget_dm_channel(self, user_id: int) -> None:
         """Drop a stored DM channel that Discord no longer knows."""

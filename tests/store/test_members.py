@@ -138,3 +138,17 @@ async def test_the_tables_hold_nothing_else_about_a_member(store: Store) -> None
         )
     assert columns["member_districts"] == {"user_id", "state", "chamber", "district"}
     assert columns["call_outcomes"] == {"guild_id", "prompt", "legislator_id", "member_hash", "outcome", "day"}
+
+
+async def test_deleting_a_prompt_deletes_its_tally(store: Store) -> None:
+    """A server prompt deleted and created again under the same name starts from zero."""
+    from bot.kb.schema import ActionPrompt
+
+    prompt = ActionPrompt.model_validate({"id": "call-hb-1", "title": "Call", "text": "Call about HB 1."})
+    await store.save_prompt(GUILD, prompt, ALICE)
+    await store.record_outcome(guild_id=GUILD, prompt="call-hb-1", legislator_id="x", user_id=ALICE, outcome="called")
+    await store.record_outcome(guild_id=GUILD + 1, prompt="call-hb-1", legislator_id="x", user_id=ALICE,
+                               outcome="called")  # fmt: skip
+    assert await store.delete_prompt(GUILD, "call-hb-1")
+    assert await store.outcome_tally(GUILD, "call-hb-1") == await store.outcome_tally(GUILD, "never-posted")
+    assert await store.outcome_tally(GUILD + 1, "call-hb-1"), "another server's prompt of that name keeps its tally"
