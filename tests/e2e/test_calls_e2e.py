@@ -255,6 +255,12 @@ async def test_a_prompt_for_the_other_chamber_asks_for_that_district(fake: FakeD
         again.data["custom_id"], dict(zip(fields, ["CT", "Senate", "999"], strict=True)), user=ALICE
     )
     assert "has no Senate district “999”" in (await answer(wrong))["content"]
+    third = await (await fake.inject_component(post, "qibot:call:call-senators", user=ALICE)).wait_response()
+    fields = [row["components"][0]["custom_id"] for row in third.data["components"]]
+    house_seat = await fake.inject_modal_submit(
+        third.data["custom_id"], dict(zip(fields, ["CT", "House", _seat("ct", "lower")[0]], strict=True)), user=ALICE
+    )
+    assert "This call is to your Senate member" in (await answer(house_seat))["content"], "a House seat is refused"
 
 
 async def test_organizers_create_a_call_script_checked_like_other_prompts(fake: FakeDiscord, bot: BotProcess) -> None:

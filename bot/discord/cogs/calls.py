@@ -55,7 +55,7 @@ async def find_prompt(bot: QiBot, guild_id: int, name: str) -> ActionPrompt | No
     return prompt if prompt is not None and prompt.kind == "call-script" else None
 
 
-def wants_other_chamber(prompt: ActionPrompt, saved: MemberDistrict) -> bool:
+def wants_other_chamber(prompt: ActionPrompt, saved: MemberDistrict | Seat) -> bool:
     """The prompt calls one chamber and the member saved a seat in the other (a unicameral seat always fits)."""
     return prompt.chamber in ("upper", "lower") and saved.chamber not in (prompt.chamber, "legislature")
 
@@ -192,6 +192,10 @@ class DistrictModal(discord.ui.Modal):
             log.info("call form: no such seat")  # what the member typed stays out of the log
             await reply_private(interaction, seat)
             bot.log_interaction(interaction, "call-form", "invalid")
+            return
+        if wants_other_chamber(prompt, seat):  # a seat in the chamber this call is not to
+            await reply_private(interaction, t.render("call.need_chamber", chamber=chamber_hint(prompt, t)))
+            bot.log_interaction(interaction, "call-form", "other-chamber")
             return
         await show_legislators(interaction, prompt, seat, t)
 
