@@ -162,7 +162,10 @@ class QiBot(commands.AutoShardedBot):
         """Run ``warm`` (which blocks: it starts a worker process) in a thread once the bot is quiet."""
 
         async def later() -> None:
-            await self.when_quiet()
+            try:
+                await self.when_quiet()
+            except RuntimeError:  # a client that never logged in (cogs loaded by a test): nothing to warm
+                return
             await asyncio.get_running_loop().run_in_executor(None, warm)
 
         self._warmers.append(asyncio.create_task(later()))

@@ -148,6 +148,13 @@ class MemberStore:
         pairs = await conn.execute(sa.select(t.c.guild_id, t.c.prompt).distinct())
         return [member_hash(salt, guild_id, prompt, user_id) for guild_id, prompt in pairs]
 
+    async def member_report_count(self, user_id: int) -> int:
+        """How many problem reports carry this member's id (for /me show; /me forget clears the id)."""
+        r = tables.reports
+        async with self._begin() as conn:
+            found = await conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.user_id == user_id))
+            return int(found.scalar_one())
+
     async def member_outcome_count(self, user_id: int) -> int:
         """How many outcome rows stand for this member (for /me show)."""
         t = tables.call_outcomes

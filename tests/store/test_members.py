@@ -109,6 +109,7 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
         await conn.execute(sa.insert(tables.notices), rows)
         await conn.execute(sa.insert(tables.dm_channels), [{"user_id": ALICE, "channel_id": 5}])
     assert await store.member_outcome_count(ALICE) == 3
+    assert await store.member_report_count(ALICE) == 1
 
     deleted = await store.forget_member(ALICE)
 
@@ -116,6 +117,7 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     assert await store.member_district(ALICE) is None
     assert await store.member_district(BOB) is not None
     assert await store.member_outcome_count(ALICE) == 0
+    assert await store.member_report_count(ALICE) == 0
     assert await store.member_outcome_count(BOB) == 2
     assert len(await _rows(store)) == 2
     left = await store.subscriptions()

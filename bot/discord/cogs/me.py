@@ -160,6 +160,9 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
             lines.append(t.render("me.show_outcomes", count=count))
             if subs:
                 lines.append(t.render("me.show_subscriptions", names=", ".join(s.jurisdiction.upper() for s in subs)))
+            reports = await store.member_report_count(interaction.user.id)
+            if reports:
+                lines.append(t.render("me.show_reports", count=reports))
             lines.append(t.render("me.show_privacy"))
             return "\n".join(lines)
 
