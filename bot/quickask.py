@@ -16,18 +16,17 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import bot
+from bot.replies.language import DEFAULT_ROOT as RESPONSES_ROOT
+from bot.replies.language import catalogue_language
 
 FORMAT = 1
 CACHED_KINDS = {"state": "jurisdiction", "criterion": "criterion", "explain": "term"}
-_LANGUAGE = re.compile(r"[a-z]{2,3}")
 _CODE = Path(__file__).resolve().parent
-_RESPONSES = Path(os.environ.get("QIBOT_RESPONSES_PATH") or _CODE.parent / "responses")
 
 
 def cache_dir() -> Path:
@@ -45,7 +44,7 @@ def fingerprint(root: Path) -> str:
     """A hash of every knowledge file (people data included) and reply template (contents) and of the code
     (sizes and times)."""
     digest = hashlib.blake2b(f"{FORMAT}:{bot.__version__}".encode(), digest_size=16)
-    for folder in (root, _RESPONSES, _CODE.parent / "knowledge" / "people"):
+    for folder in (root, RESPONSES_ROOT, _CODE.parent / "knowledge" / "people"):
         for path in _files(folder, "*"):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
@@ -53,12 +52,6 @@ def fingerprint(root: Path) -> str:
         st = path.stat()
         digest.update(f"{path.relative_to(_CODE)}:{st.st_size}:{st.st_mtime_ns}\0".encode())
     return digest.hexdigest()
-
-
-def language(locale: str) -> str:
-    """The language a Discord locale's replies are in (as the responder picks its templates)."""
-    code = (locale or "en")[:16].split("-")[0].lower()
-    return code if _LANGUAGE.fullmatch(code) and (_RESPONSES / f"{code}.yaml").is_file() else "en"
 
 
 def _path(root: Path) -> Path:
@@ -104,7 +97,7 @@ def lookup(root: Path, line: str, locale: str) -> tuple[str, int] | None:
     data = _load(root, key)
     if data is None:
         return None
-    lang = language(locale)
+    lang = catalogue_language(locale)
     if command in ("about", "help", ""):
         return data["answers"].get((command or "help", "", lang))
     found = data["indexes"][CACHED_KINDS[command]].resolve(rest)

@@ -5,13 +5,13 @@ falls back to English key by key)."""
 from __future__ import annotations
 
 import contextlib
-from functools import cache
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.replies.responder import language_of, templates_for
-from bot.replies.templates import DEFAULT_LOCALE, DEFAULT_ROOT, Templates
+from bot.replies.language import DEFAULT_LOCALE, catalogue_language, language_of
+from bot.replies.responder import templates_for
+from bot.replies.templates import Templates
 
 if TYPE_CHECKING:
     from bot.discord.app import QiBot
@@ -19,11 +19,9 @@ if TYPE_CHECKING:
 SUPPORTED = ("en", "es")
 
 
-@cache
 def has_templates(locale: str) -> bool:
-    """True when ``responses/<language>.yaml`` exists for a Discord locale ("es-419" -> es.yaml)."""
-    language = language_of(locale)
-    return language == DEFAULT_LOCALE or (DEFAULT_ROOT / f"{language}.yaml").is_file()
+    """True when ``responses/<language>.yaml`` answers a Discord locale ("es-419" -> es.yaml)."""
+    return catalogue_language(locale) == language_of(locale)
 
 
 def guild_locales(client: object) -> dict[int, str | None]:

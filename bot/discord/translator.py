@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
 from bot.kb.yamlio import parse_yaml_file
-from bot.replies.templates import DEFAULT_ROOT
+from bot.replies.language import DEFAULT_ROOT
 
 CATALOGUE = DEFAULT_ROOT / "commands.es.yaml"
 SPANISH = (discord.Locale.spain_spanish, discord.Locale.latin_american_spanish)

@@ -10,9 +10,10 @@ import discord
 from bot import limits
 from bot.kb.schema import ActionLink
 from bot.replies.fit import neutralize_mentions
+from bot.replies.language import DEFAULT_LOCALE
 from bot.replies.model import Reply, Tone
 from bot.replies.responder import templates_for
-from bot.replies.templates import DEFAULT_LOCALE, Templates
+from bot.replies.templates import Templates
 
 
 class ActionMessage(Protocol):

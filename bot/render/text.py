@@ -6,9 +6,10 @@ import re
 import textwrap
 
 from bot.replies.fit import neutralize_mentions
+from bot.replies.language import DEFAULT_LOCALE
 from bot.replies.model import Page, Reply
 from bot.replies.responder import templates_for
-from bot.replies.templates import DEFAULT_LOCALE, Templates
+from bot.replies.templates import Templates
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")

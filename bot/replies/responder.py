@@ -17,18 +17,14 @@ from bot.people.directory import Directory, load_directory, read_meta
 from bot.people.model import Chamber, parse_chamber
 from bot.replies import build
 from bot.replies import legislators as people_replies
+from bot.replies.language import DEFAULT_LOCALE, LANGUAGE_CODE, language_of
+from bot.replies.language import DEFAULT_ROOT as RESPONSES_ROOT
 from bot.replies.model import Reply
-from bot.replies.templates import DEFAULT_LOCALE, LANGUAGE_CODE, Templates
-from bot.replies.templates import DEFAULT_ROOT as RESPONSES_ROOT
+from bot.replies.templates import Templates
 
 COMMANDS = ("state", "criterion", "compare", "explain", "about", "help", "map", "legislators")
 DISCORD_ONLY = ("kb", "action", "settings", "subscribe", "unsubscribe", "report", "me")
 _COMPARE_SPLIT = re.compile(r"\s*(?:,|\bvs\.?\b|\bversus\b|\band\b)\s*", re.IGNORECASE)
-
-
-def language_of(locale: str) -> str:
-    """The one mapping from a Discord locale to a catalogue language: "es-ES" -> "es", "en-US" -> "en"."""
-    return (locale or DEFAULT_LOCALE)[:16].split("-")[0].lower()
 
 
 def templates_for(locale: str) -> Templates:

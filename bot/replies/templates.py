@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,12 +11,10 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.kb.yamlio import parse_yaml_file
+from bot.replies.language import DEFAULT_LOCALE, DEFAULT_ROOT, LANGUAGE_CODE
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ROOT = Path(os.environ.get("QIBOT_RESPONSES_PATH") or Path(__file__).resolve().parents[2] / "responses")
-DEFAULT_LOCALE = "en"
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 class TemplateProblem(Exception):
