@@ -36,11 +36,6 @@ async def directory(bot: object) -> Directory:
     return found
 
 
-def chamber_name(t: Templates, state: str, chamber: str) -> str:
-    """ "House", "Senate", "Assembly", "Council" ... in the reply's language."""
-    return people_replies.chamber_name(state, chamber, t)  # type: ignore[arg-type]
-
-
 def seat_words(t: Templates, district: str) -> str:
     """ "district 113", or the seat's own name ("At-Large", "Ward 1", "Chittenden-1")."""
     return t.render("me.seat", district=district)
@@ -82,7 +77,7 @@ def resolve_seat(bot: QiBot, people: Directory, t: Templates, state_text: str, c
     name = state_name(bot, state)
     chamber = resolve_chamber(people, state, chamber_text)
     if chamber is None:
-        choices = ", ".join(chamber_name(t, state, c) for c in people.chambers(state))
+        choices = ", ".join(people_replies.chamber_name(state, c, t) for c in people.chambers(state))
         return t.render("me.bad_chamber", chamber=chamber_text[:40], state=name, choices=choices)
     district = district_text.strip().removeprefix("District").removeprefix("district").strip()
     members = people.members(state, chamber, district)
@@ -92,7 +87,7 @@ def resolve_seat(bot: QiBot, people: Directory, t: Templates, state_text: str, c
         return t.render(
             "me.bad_district",
             state=name,
-            chamber=chamber_name(t, state, chamber),
+            chamber=people_replies.chamber_name(state, chamber, t),
             district=district_text[:40],
             suggestions=", ".join(close),
         )
@@ -111,7 +106,7 @@ async def chamber_choices(
     out = []
     for chamber in people.chambers(state):
         value = {"upper": "senate", "lower": chamber_key(state, "lower")}.get(chamber, "legislature")
-        name = chamber_name(t, state, chamber)
+        name = people_replies.chamber_name(state, chamber, t)
         if current.casefold() in f"{name} {value}".casefold():
             out.append(app_commands.Choice(name=name[: limits.CHOICE_NAME], value=value))
     return out

@@ -20,12 +20,13 @@ from bot.actions.render import render_script
 from bot.discord.app import QiBot
 from bot.discord.errors import reported
 from bot.discord.locale import reply_locale, words
-from bot.discord.people import Seat, chamber_name, directory, resolve_seat, seat_words, state_name
+from bot.discord.people import Seat, directory, resolve_seat, seat_words, state_name
 from bot.discord.respond import NO_PINGS, deliver_text, reply_private
 from bot.kb.schema import ActionPrompt
 from bot.people.model import Legislator
 from bot.replies import legislators as people_replies
 from bot.replies.fit import clip
+from bot.replies.legislators import chamber_name
 from bot.replies.responder import templates_for
 from bot.replies.templates import TemplateProblem, Templates
 from bot.store.members import MemberDistrict
@@ -128,7 +129,7 @@ async def ask_for_district(
 
 
 def chamber_hint(prompt: ActionPrompt, t: Templates) -> str:
-    return chamber_name(t, "", prompt.chamber) if prompt.chamber in ("upper", "lower") else ""
+    return chamber_name("", prompt.chamber, t) if prompt.chamber in ("upper", "lower") else ""
 
 
 class PickButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:callpick:(?P<prompt>[a-z0-9-]{1,40})"):
@@ -210,7 +211,7 @@ async def show_legislators(
     bot = interaction.client
     people = await directory(bot)
     members = people.members(seat.state, seat.chamber, seat.district)[:MAX_SHOWN]
-    chamber, state = chamber_name(t, seat.state, seat.chamber), state_name(bot, seat.state)
+    chamber, state = chamber_name(seat.state, seat.chamber, t), state_name(bot, seat.state)
     if not members:
         page = people.find_page(seat.state)
         text = t.render(

@@ -19,7 +19,6 @@ from bot.discord.locale import reply_locale, words
 from bot.discord.people import (
     Seat,
     chamber_choices,
-    chamber_name,
     directory,
     district_choices,
     resolve_seat,
@@ -29,6 +28,7 @@ from bot.discord.people import (
 from bot.discord.respond import NO_PINGS, deliver_text, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.replies import legislators as people_replies
+from bot.replies.legislators import chamber_name
 from bot.replies.responder import templates_for
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
 
         async def save() -> str:
             await self.bot.store.save_district(interaction.user.id, found.state, found.chamber, found.district)
-            chamber_word = chamber_name(t, found.state, found.chamber)
+            chamber_word = chamber_name(found.state, found.chamber, t)
             names = ", ".join(
                 t.render("call.legislator", title=people_replies.title_text(p, t), name=p.name, party=p.party)
                 for p in people.members(found.state, found.chamber, found.district)
@@ -153,7 +153,7 @@ class Me(commands.GroupCog, group_name="me", group_description="What qibot keeps
                     t.render(
                         "me.show",
                         state=state_name(self.bot, saved.state),
-                        chamber=chamber_name(t, saved.state, saved.chamber),
+                        chamber=chamber_name(saved.state, saved.chamber, t),
                         seat=seat_words(t, saved.district),
                     )
                 ]
