@@ -74,7 +74,7 @@ class QiBot(commands.AutoShardedBot):
                 shards["shard_ids"] = settings.shard_ids
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
+            intents=discord.Intents(guilds=True),  # no message, typing, reaction or voice events: qibot reads none
             tree_cls=QiTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
