@@ -13,8 +13,10 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
@@ -242,6 +244,41 @@ class Database:
         raise NotImplementedError
 
 
+class _Turns:
+    """First come, first served transactions on one SQLite file among this process's connections.
+
+    SQLite lets one writer in at a time and a waiting connection polls with growing sleeps (1 ms … 100 ms) in its
+    driver thread, so a busy writer in the same process can starve the others until it runs out of work; queueing
+    here keeps the order instead. A transaction opened inside another by the same task passes through.
+    """
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self.owner is task:
+            yield
+            return
+        async with self.lock:
+            self.owner = task
+            try:
+                yield
+            finally:
+                self.owner = None
+
+
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Turns]] = weakref.WeakKeyDictionary()
+
+
+def _turns(path: str) -> _Turns:
+    """The queue for ``path`` in the running event loop (an asyncio lock belongs to one loop)."""
+    per_loop = _TURNS.setdefault(asyncio.get_running_loop(), {})
+    return per_loop.setdefault(os.path.abspath(path), _Turns())
+
+
 class SqliteDatabase(Database):
     """An embedded SQLite file; a few idle connections are kept for the next transaction."""
 
@@ -255,6 +292,7 @@ class SqliteDatabase(Database):
         self._keep = 1 if memory else SQLITE_KEEP
         self._slots = asyncio.Semaphore(1 if memory else PG_POOL)
         self._idle: list[aiosqlite.Connection] = []
+        self._memory_turns = _Turns()
 
     def _errors(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error, OSError, TimeoutError)
@@ -267,7 +305,8 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Connection]:
         # Python's sqlite3 begins a deferred transaction before the first write, as under SQLAlchemy before.
-        async with self._slots:
+        turns = self._memory_turns if self.path == ":memory:" else _turns(self.path)
+        async with turns.turn(), self._slots:
             raw = self._idle.pop() if self._idle else await self._connect()
             reusable = False
             try:
