@@ -31,7 +31,6 @@ from pathlib import Path
 
 import aiohttp
 import discord
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,7 +39,7 @@ import bot.discord.notices as notices_module  # noqa: E402
 from bot.actions.fanout import Pacer, deliver_notices  # noqa: E402
 from bot.discord.notices import NoticeSender  # noqa: E402
 from bot.runtime import tune_gc  # noqa: E402
-from bot.store import Store, tables  # noqa: E402
+from bot.store import Store  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord import payloads as pl  # noqa: E402
 
@@ -102,7 +101,7 @@ async def run_qibot(n: int, rate: float, folder: Path, database_url: str | None)
              else None, "created_by": 1, "created_at": now} for k, t in targets(n)]  # fmt: skip
     async with store.transaction() as conn:
         for i in range(0, n, 5000):
-            await conn.execute(sa.insert(tables.subscriptions), rows[i : i + 5000])
+            await conn.insert_many("subscriptions", rows[i : i + 5000])
     discord.http.Route.BASE = fake.api_base
     client = discord.Client(intents=discord.Intents.none())
     await client.login(TOKEN)

@@ -22,16 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy import event
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.actions.scheduler import Scheduler  # noqa: E402
 from bot.store import (  # noqa: E402
     Store,
-    tables,
     times,
 )
 
@@ -49,10 +45,10 @@ class Clock:
 def count_round_trips(store: Store) -> list[int]:
     counter = [0]
 
-    @event.listens_for(store.engine.sync_engine, "before_cursor_execute")
-    def _count(*_args) -> None:
+    def _count(_sql: str) -> None:
         counter[0] += 1
 
+    store.db.trace.append(_count)
     return counter
 
 
@@ -75,7 +71,7 @@ async def seed(store: Store, n: int) -> None:
         for i in range(n)
     ]
     async with store.transaction() as conn:
-        await conn.execute(sa.insert(tables.schedules), rows)
+        await conn.insert_many("schedules", rows)
 
 
 async def run_scheduler(url: str, n: int) -> dict[str, float]:
@@ -115,7 +111,10 @@ async def run_baseline(url: str, n: int) -> dict[str, float]:
     for first in range(0, n, 500):
         async with store.transaction() as conn:
             for i in range(first, min(first + 500, n)):
-                await conn.execute(sa.insert(tables.schedule_runs).values(schedule_id=i, run_at=when, outcome="posted"))
+                await conn.execute(
+                    "INSERT INTO schedule_runs (schedule_id, run_at, outcome) VALUES (:id, :run_at, 'posted')",
+                    {"id": i, "run_at": when},
+                )
     elapsed = time.perf_counter() - start
     await store.close()
     return {

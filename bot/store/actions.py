@@ -11,14 +11,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import RowMapping
-
 from bot.kb.schema import ActionPrompt
-from bot.store import tables, times
-from bot.store.aio import AsyncConnection
+from bot.store import times
 from bot.store.base import StoreConflict, aware, utcnow
+from bot.store.sql import Connection, Row
 
 log = logging.getLogger(__name__)
 LATE_AFTER = dt.timedelta(seconds=90)  # a run posted later than this after its time is marked late
@@ -61,8 +57,9 @@ class Subscription:
     created_by: int
 
 
-def _schedule(row: RowMapping) -> Schedule:
-    return Schedule(**{k: aware(row[k]) if k == "next_run_at" else row[k] for k in Schedule.__dataclass_fields__})
+def _schedule(row: Row) -> Schedule:
+    fields: dict[str, Any] = {k: row[k] for k in Schedule.__dataclass_fields__}
+    return Schedule(**{**fields, "next_run_at": aware(row["next_run_at"])})
 
 
 class ActionStore:
@@ -73,50 +70,40 @@ class ActionStore:
         @property
         def dialect(self) -> str: ...
 
-    _begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+    _begin: Callable[[], AbstractAsyncContextManager[Connection]]
 
     # ----------------------------------------------------------------- organizer-made prompts
 
     async def save_prompt(self, guild_id: int, prompt: ActionPrompt, by: int) -> None:
         body = await asyncio.to_thread(_prompt_json, prompt)
         async with self._begin() as conn:
-            exists = await conn.execute(
-                sa.select(tables.action_prompts.c.id).where(
-                    tables.action_prompts.c.guild_id == guild_id, tables.action_prompts.c.name == prompt.id
-                )
+            exists = await conn.fetch_value(
+                "SELECT id FROM action_prompts WHERE guild_id = :guild_id AND name = :name",
+                {"guild_id": guild_id, "name": prompt.id},
             )
-            if exists.first():
+            if exists is not None:
                 raise StoreConflict(f"a prompt named “{prompt.id}” already exists here")
             await conn.execute(
-                sa.insert(tables.action_prompts).values(
-                    guild_id=guild_id, name=prompt.id, body=body, created_by=by, created_at=utcnow()
-                )
+                "INSERT INTO action_prompts (guild_id, name, body, created_by, created_at)"
+                " VALUES (:guild_id, :name, :body, :by, :now)",
+                {"guild_id": guild_id, "name": prompt.id, "body": body, "by": by, "now": utcnow()},
             )
 
     async def prompts(self, guild_id: int) -> list[ActionPrompt]:
         async with self._begin() as conn:
-            rows = await conn.execute(
-                sa.select(tables.action_prompts.c.body)
-                .where(tables.action_prompts.c.guild_id == guild_id)
-                .order_by(tables.action_prompts.c.name)
+            rows = await conn.fetch_all(
+                "SELECT body FROM action_prompts WHERE guild_id = :guild_id ORDER BY name", {"guild_id": guild_id}
             )
-            bodies = [body for (body,) in rows]
-        return await asyncio.to_thread(_prompts_from_json, bodies)
+        return await asyncio.to_thread(_prompts_from_json, [row["body"] for row in rows])
 
     async def delete_prompt(self, guild_id: int, name: str) -> bool:
         """Delete a server's own prompt and its call outcomes (a new prompt of the same name starts at zero)."""
+        key = {"guild_id": guild_id, "name": name}
         async with self._begin() as conn:
-            result = await conn.execute(
-                sa.delete(tables.action_prompts).where(
-                    tables.action_prompts.c.guild_id == guild_id, tables.action_prompts.c.name == name
-                )
-            )
-            if result.rowcount == 1:
-                outcomes = tables.call_outcomes
-                await conn.execute(
-                    sa.delete(outcomes).where(outcomes.c.guild_id == guild_id, outcomes.c.prompt == name)
-                )
-            return bool(result.rowcount == 1)
+            deleted = await conn.execute("DELETE FROM action_prompts WHERE guild_id = :guild_id AND name = :name", key)
+            if deleted == 1:
+                await conn.execute("DELETE FROM call_outcomes WHERE guild_id = :guild_id AND prompt = :name", key)
+            return deleted == 1
 
     # ----------------------------------------------------------------- schedules
 
@@ -134,48 +121,47 @@ class ActionStore:
         created_by: int,
     ) -> int:
         async with self._begin() as conn:
-            result = await conn.execute(
-                sa.insert(tables.schedules).values(
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    prompt=prompt,
-                    jurisdiction=jurisdiction,
-                    timezone=timezone,
-                    local_time=local_time.isoformat(),
-                    repeat=repeat,
-                    next_run_at=first_run,
-                    status="active",
-                    created_by=created_by,
-                    created_at=utcnow(),
+            return int(
+                await conn.fetch_value(
+                    "INSERT INTO schedules (guild_id, channel_id, prompt, jurisdiction, timezone, local_time, repeat,"
+                    " next_run_at, status, created_by, created_at) VALUES (:guild_id, :channel_id, :prompt,"
+                    " :jurisdiction, :timezone, :local_time, :repeat, :first_run, 'active', :created_by, :now)"
+                    " RETURNING id",
+                    {
+                        "guild_id": guild_id,
+                        "channel_id": channel_id,
+                        "prompt": prompt,
+                        "jurisdiction": jurisdiction,
+                        "timezone": timezone,
+                        "local_time": local_time.isoformat(),
+                        "repeat": repeat,
+                        "first_run": first_run,
+                        "created_by": created_by,
+                        "now": utcnow(),
+                    },
                 )
             )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     async def schedules(
         self, guild_id: int | None = None, statuses: tuple[str, ...] = ("active", "paused")
     ) -> list[Schedule]:
-        query = (
-            sa.select(tables.schedules).where(tables.schedules.c.status.in_(statuses)).order_by(tables.schedules.c.id)
-        )
-        if guild_id is not None:
-            query = query.where(tables.schedules.c.guild_id == guild_id)
         async with self._begin() as conn:
-            return [_schedule(row) for row in (await conn.execute(query)).mappings()]
+            where = conn.in_("status", "statuses") + (" AND guild_id = :guild_id" if guild_id is not None else "")
+            rows = await conn.fetch_all(
+                f"SELECT * FROM schedules WHERE {where} ORDER BY id", {"statuses": statuses, "guild_id": guild_id}
+            )
+        return [_schedule(row) for row in rows]
 
     async def set_schedule_status(
         self, schedule_id: int, status: str, note: str | None = None, guild_id: int | None = None
     ) -> bool:
-        query = sa.update(tables.schedules).where(tables.schedules.c.id == schedule_id)
-        if guild_id is not None:
-            query = query.where(tables.schedules.c.guild_id == guild_id)
+        where = "id = :id" + (" AND guild_id = :guild_id" if guild_id is not None else "")
         async with self._begin() as conn:
-            result = await conn.execute(query.values(status=status, status_note=note))
-            return result.rowcount == 1
-
-    def _insert_ignoring_duplicates(self, table: sa.Table) -> Any:
-        """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
-        return dialect.insert(table).on_conflict_do_nothing()
+            changed = await conn.execute(
+                f"UPDATE schedules SET status = :status, status_note = :note WHERE {where}",
+                {"id": schedule_id, "guild_id": guild_id, "status": status, "note": note},
+            )
+        return changed == 1
 
     async def claim_due(self, now: dt.datetime, *, worker: str, grace: dt.timedelta, limit: int = 100) -> list[Claim]:
         """Atomically take up to ``limit`` due schedules and advance them.
@@ -184,21 +170,20 @@ class ActionStore:
         each (schedule, run time) can be inserted into schedule_runs only once. After downtime only the
         latest missed run is kept: posted late when within ``grace``, otherwise skipped; never N times.
         """
-        s = tables.schedules
-        query = (
-            sa.select(s)
-            .where(s.c.status == "active", s.c.next_run_at <= now)
-            .order_by(s.c.next_run_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        lock = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""  # SQLite: one writer at a time
         claims: list[Claim] = []
         async with self._begin() as conn:
-            rows = [_schedule(row) for row in (await conn.execute(query)).mappings()]
+            due = await conn.fetch_all(
+                "SELECT * FROM schedules WHERE status = 'active' AND next_run_at <= :now"
+                f" ORDER BY next_run_at LIMIT :limit{lock}",
+                {"now": now, "limit": limit},
+            )
+            rows = [_schedule(row) for row in due]
             if not rows:
                 return []
-            runs, advances = [], []
-            for sched in rows:
+            runs: dict[str, object] = {}
+            values, advances = [], []
+            for i, sched in enumerate(rows):
                 assert sched.next_run_at is not None  # the query selects due schedules only
                 tz = times.zone(sched.timezone)
                 first = dt.datetime.fromisoformat(sched.local_time)
@@ -213,31 +198,20 @@ class ActionStore:
                     )
                 if skipped:
                     log.warning("schedule #%d: run of %s is past the grace period; skipped", sched.id, run_at)
-                runs.append(
-                    {
-                        "schedule_id": sched.id,
-                        "run_at": run_at,
-                        "outcome": "skipped" if skipped else "claimed",
-                        "worker": worker,
-                        "lease_until": now + LEASE,
-                    }
-                )
+                runs.update({f"s{i}": sched.id, f"r{i}": run_at, f"o{i}": "skipped" if skipped else "claimed"})
+                values.append(f"(:s{i}, :r{i}, :o{i}, :worker, :lease)")
                 following = times.next_after(first, tz, sched.repeat, max(now, run_at))
-                advances.append({"b_id": sched.id, "b_next": following, "b_status": "active" if following else "done"})
+                advances.append({"id": sched.id, "next": following, "status": "active" if following else "done"})
                 claims.append(Claim(sched, run_at, late, skipped))
-            inserted = await conn.execute(
-                self._insert_ignoring_duplicates(tables.schedule_runs).returning(
-                    tables.schedule_runs.c.schedule_id, tables.schedule_runs.c.run_at
-                ),
-                runs,
+            inserted = await conn.fetch_all(
+                "INSERT INTO schedule_runs (schedule_id, run_at, outcome, worker, lease_until)"
+                f" VALUES {', '.join(values)} ON CONFLICT DO NOTHING RETURNING schedule_id",
+                {**runs, "worker": worker, "lease": now + LEASE},
             )
-            ours = {row.schedule_id for row in inserted}  # a run someone else recorded is not ours to post
+            ours = {row["schedule_id"] for row in inserted}  # a run someone else recorded is not ours to post
             claims = [c for c in claims if c.schedule.id in ours]
-            await conn.execute(
-                sa.update(s)
-                .where(s.c.id == sa.bindparam("b_id"))
-                .values(next_run_at=sa.bindparam("b_next"), status=sa.bindparam("b_status")),
-                advances,
+            await conn.execute_many(
+                "UPDATE schedules SET next_run_at = :next, status = :status WHERE id = :id", advances
             )
         return claims
 
@@ -248,68 +222,63 @@ class ActionStore:
         The UPDATE's condition is re-checked per row under the database's row locks, so two live workers never
         take over the same run; the run's message nonce keeps a post the dead worker made from repeating.
         """
-        r, s = tables.schedule_runs, tables.schedules
         async with self._begin() as conn:
-            expired = (
-                sa.select(r.c.schedule_id, r.c.run_at)
-                .where(r.c.outcome == "claimed", r.c.lease_until < now, r.c.run_at > now - grace)
-                .limit(limit)
+            expired = await conn.fetch_all(
+                "SELECT schedule_id, run_at FROM schedule_runs"
+                " WHERE outcome = 'claimed' AND lease_until < :now AND run_at > :oldest LIMIT :limit",
+                {"now": now, "oldest": now - grace, "limit": limit},
             )
-            found = [(row.schedule_id, aware(row.run_at)) for row in await conn.execute(expired)]
             taken = []
-            for schedule_id, run_at in found:
-                result = await conn.execute(
-                    sa.update(r)
-                    .where(
-                        r.c.schedule_id == schedule_id,
-                        r.c.run_at == run_at,
-                        r.c.outcome == "claimed",
-                        r.c.lease_until < now,
-                    )
-                    .values(worker=worker, lease_until=now + LEASE)
+            for row in expired:
+                schedule_id, run_at = row["schedule_id"], aware(row["run_at"])
+                changed = await conn.execute(
+                    "UPDATE schedule_runs SET worker = :worker, lease_until = :lease WHERE schedule_id = :id"
+                    " AND run_at = :run_at AND outcome = 'claimed' AND lease_until < :now",
+                    {"worker": worker, "lease": now + LEASE, "id": schedule_id, "run_at": run_at, "now": now},
                 )
-                if result.rowcount:
+                if changed:
                     taken.append((schedule_id, run_at))
             if not taken:
                 return []
-            rows = await conn.execute(sa.select(s).where(s.c.id.in_([sid for sid, _ in taken])))
-            schedules = {sched.id: sched for sched in (_schedule(row) for row in rows.mappings())}
+            found = await conn.fetch_all(
+                f"SELECT * FROM schedules WHERE {conn.in_('id', 'ids')}", {"ids": [sid for sid, _ in taken]}
+            )
+            schedules = {sched.id: sched for sched in map(_schedule, found)}
         for schedule_id, run_at in taken:
             log.warning("schedule #%d: run of %s was claimed by a worker that stopped; taken over", schedule_id, run_at)
         return [Claim(schedules[sid], run_at, now - run_at > LATE_AFTER, False) for sid, run_at in taken]
 
     async def renew_lease(self, claim: Claim, now: dt.datetime) -> None:
         """Keep a run claimed while its worker is still retrying it."""
-        r = tables.schedule_runs
         async with self._begin() as conn:
             await conn.execute(
-                sa.update(r)
-                .where(r.c.schedule_id == claim.schedule.id, r.c.run_at == claim.run_at, r.c.outcome == "claimed")
-                .values(lease_until=now + LEASE)
+                "UPDATE schedule_runs SET lease_until = :lease"
+                " WHERE schedule_id = :id AND run_at = :run_at AND outcome = 'claimed'",
+                {"lease": now + LEASE, "id": claim.schedule.id, "run_at": claim.run_at},
             )
 
     async def finish_runs(self, results: list[tuple[Claim, str, int | None]]) -> None:
         """Record each run's outcome (posted | late | failed | paused) and message id, in one round trip."""
         if not results:
             return
-        r = tables.schedule_runs
+        posted = utcnow()
         async with self._begin() as conn:
-            await conn.execute(
-                sa.update(r)
-                .where(r.c.schedule_id == sa.bindparam("b_id"), r.c.run_at == sa.bindparam("b_run"))
-                .values(outcome=sa.bindparam("b_outcome"), message_id=sa.bindparam("b_msg"), posted_at=utcnow()),
-                [{"b_id": c.schedule.id, "b_run": c.run_at, "b_outcome": o, "b_msg": m} for c, o, m in results],
+            await conn.execute_many(
+                "UPDATE schedule_runs SET outcome = :outcome, message_id = :msg, posted_at = :posted"
+                " WHERE schedule_id = :id AND run_at = :run_at",
+                [
+                    {"id": c.schedule.id, "run_at": c.run_at, "outcome": o, "msg": m, "posted": posted}
+                    for c, o, m in results
+                ],
             )
 
     async def runs(self, schedule_id: int) -> list[tuple[dt.datetime, str, int | None]]:
-        r = tables.schedule_runs
         async with self._begin() as conn:
-            rows = await conn.execute(
-                sa.select(r.c.run_at, r.c.outcome, r.c.message_id)
-                .where(r.c.schedule_id == schedule_id)
-                .order_by(r.c.run_at)
+            rows = await conn.fetch_all(
+                "SELECT run_at, outcome, message_id FROM schedule_runs WHERE schedule_id = :id ORDER BY run_at",
+                {"id": schedule_id},
             )
-            return [(aware(a), str(b), c) for a, b, c in rows]
+        return [(aware(r["run_at"]), str(r["outcome"]), r["message_id"]) for r in rows]
 
     # ----------------------------------------------------------------- subscriptions
 
@@ -318,52 +287,53 @@ class ActionStore:
     ) -> bool:
         """Follow a jurisdiction; False when already following."""
         async with self._begin() as conn:
-            result = await conn.execute(
-                self._insert_ignoring_duplicates(tables.subscriptions).values(
-                    jurisdiction=jurisdiction,
-                    target_kind=target_kind,
-                    target_id=target_id,
-                    guild_id=guild_id,
-                    created_by=by,
-                    created_at=utcnow(),
-                )
+            added = await conn.execute(
+                "INSERT INTO subscriptions (jurisdiction, target_kind, target_id, guild_id, created_by, created_at)"
+                " VALUES (:jurisdiction, :kind, :target, :guild_id, :by, :now) ON CONFLICT DO NOTHING",
+                {
+                    "jurisdiction": jurisdiction,
+                    "kind": target_kind,
+                    "target": target_id,
+                    "guild_id": guild_id,
+                    "by": by,
+                    "now": utcnow(),
+                },
             )
-            return result.rowcount == 1
+        return added == 1
 
     async def unsubscribe(self, *, jurisdiction: str, target_kind: str, target_id: int) -> bool:
         """Stop following; a member's stored DM channel goes with their last subscription."""
-        t = tables.subscriptions
+        params = {"jurisdiction": jurisdiction, "kind": target_kind, "target": target_id}
         async with self._begin() as conn:
-            result = await conn.execute(
-                sa.delete(t).where(
-                    t.c.jurisdiction == jurisdiction, t.c.target_kind == target_kind, t.c.target_id == target_id
-                )
+            deleted = await conn.execute(
+                "DELETE FROM subscriptions"
+                " WHERE jurisdiction = :jurisdiction AND target_kind = :kind AND target_id = :target",
+                params,
             )
             if target_kind == "user":
-                left = sa.select(t.c.id).where(t.c.target_kind == "user", t.c.target_id == target_id)
                 await conn.execute(
-                    sa.delete(tables.dm_channels).where(
-                        tables.dm_channels.c.user_id == target_id, ~sa.exists(left)
-                    )
+                    "DELETE FROM dm_channels WHERE user_id = :target AND NOT EXISTS"
+                    " (SELECT id FROM subscriptions WHERE target_kind = 'user' AND target_id = :target)",
+                    {"target": target_id},
                 )
-            return result.rowcount == 1
+        return deleted == 1
 
     async def subscriptions(
         self, *, jurisdictions: list[str] | None = None, target_kind: str | None = None, target_id: int | None = None
     ) -> list[Subscription]:
-        t = tables.subscriptions
-        query = sa.select(t).order_by(t.c.jurisdiction, t.c.id)
-        if jurisdictions is not None:
-            query = query.where(t.c.jurisdiction.in_(jurisdictions))
-        if target_kind is not None:
-            query = query.where(t.c.target_kind == target_kind)
-        if target_id is not None:
-            query = query.where(t.c.target_id == target_id)
         async with self._begin() as conn:
-            return [
-                Subscription(**{k: row[k] for k in Subscription.__dataclass_fields__})
-                for row in (await conn.execute(query)).mappings()
-            ]
+            where = ["TRUE"]
+            if jurisdictions is not None:
+                where.append(conn.in_("jurisdiction", "jurisdictions"))
+            if target_kind is not None:
+                where.append("target_kind = :kind")
+            if target_id is not None:
+                where.append("target_id = :target")
+            rows = await conn.fetch_all(
+                f"SELECT * FROM subscriptions WHERE {' AND '.join(where)} ORDER BY jurisdiction, id",
+                {"jurisdictions": jurisdictions, "kind": target_kind, "target": target_id},
+            )
+        return [Subscription(**{k: row[k] for k in Subscription.__dataclass_fields__}) for row in rows]
 
 
 def _prompt_json(prompt: ActionPrompt) -> str:

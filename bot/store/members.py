@@ -16,14 +16,11 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-
-from bot.store import tables
-from bot.store.aio import AsyncConnection
+from bot.store.base import day as stored_day
 from bot.store.base import utcnow
+from bot.store.sql import Connection
 
 Outcome = Literal["called", "voicemail", "emailed", "skipped"]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
@@ -52,25 +49,18 @@ class MemberStore:
         @property
         def dialect(self) -> str: ...
 
-    _begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+    _begin: Callable[[], AbstractAsyncContextManager[Connection]]
     member_salt: bytes | None = None  # configured salt; else read (or created) from the meta table
-
-    def _upsert(self, table: sa.Table) -> Any:
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
-        return dialect.insert(table)
 
     async def _salt(self) -> bytes:
         if self.member_salt:
             return self.member_salt
         async with self._begin() as conn:
             await conn.execute(
-                self._upsert(tables.meta)
-                .values(key=SALT_KEY, value=secrets.token_hex(32))
-                .on_conflict_do_nothing(index_elements=["key"])
+                "INSERT INTO meta (key, value) VALUES (:key, :value) ON CONFLICT (key) DO NOTHING",
+                {"key": SALT_KEY, "value": secrets.token_hex(32)},
             )
-            value = (
-                await conn.execute(sa.select(tables.meta.c.value).where(tables.meta.c.key == SALT_KEY))
-            ).scalar_one()
+            value = await conn.fetch_value("SELECT value FROM meta WHERE key = :key", {"key": SALT_KEY})
         self.member_salt = bytes.fromhex(value)
         return self.member_salt
 
@@ -79,21 +69,20 @@ class MemberStore:
     async def save_district(self, user_id: int, state: str, chamber: str, district: str) -> None:
         """Save (or replace) a member's district."""
         row = {"user_id": user_id, "state": state, "chamber": chamber, "district": district}  # nothing else
-        statement = self._upsert(tables.member_districts).values(**row)
         async with self._begin() as conn:
             await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["user_id"], set_={k: v for k, v in row.items() if k != "user_id"}
-                )
+                "INSERT INTO member_districts (user_id, state, chamber, district)"
+                " VALUES (:user_id, :state, :chamber, :district) ON CONFLICT (user_id) DO UPDATE"
+                " SET state = excluded.state, chamber = excluded.chamber, district = excluded.district",
+                row,
             )
 
     async def member_district(self, user_id: int) -> MemberDistrict | None:
-        t = tables.member_districts
         async with self._begin() as conn:
-            row = (
-                await conn.execute(sa.select(t.c.state, t.c.chamber, t.c.district).where(t.c.user_id == user_id))
-            ).first()
-        return MemberDistrict(row.state, row.chamber, row.district) if row else None
+            row = await conn.fetch_one(
+                "SELECT state, chamber, district FROM member_districts WHERE user_id = :id", {"id": user_id}
+            )
+        return MemberDistrict(row["state"], row["chamber"], row["district"]) if row else None
 
     # ----------------------------------------------------------------- call outcomes
 
@@ -107,68 +96,65 @@ class MemberStore:
         """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        t = tables.call_outcomes
         key = {
             "guild_id": guild_id,
             "prompt": prompt,
             "legislator_id": legislator_id,
             "member_hash": member_hash(await self._salt(), guild_id, prompt, user_id),
         }
-        when = day or utcnow().date()
         async with self._begin() as conn:
-            before = (
-                await conn.execute(sa.select(t.c.outcome).where(*(t.c[k] == v for k, v in key.items())))
-            ).scalar()
+            before = await conn.fetch_value(
+                "SELECT outcome FROM call_outcomes WHERE guild_id = :guild_id AND prompt = :prompt"
+                " AND legislator_id = :legislator_id AND member_hash = :member_hash",
+                key,
+            )
             await conn.execute(
-                self._upsert(t)
-                .values(**key, outcome=outcome, day=when)
-                .on_conflict_do_update(index_elements=list(key), set_={"outcome": outcome, "day": when})
+                "INSERT INTO call_outcomes (guild_id, prompt, legislator_id, member_hash, outcome, day)"
+                " VALUES (:guild_id, :prompt, :legislator_id, :member_hash, :outcome, :day)"
+                " ON CONFLICT (guild_id, prompt, legislator_id, member_hash) DO UPDATE"
+                " SET outcome = excluded.outcome, day = excluded.day",
+                {**key, "outcome": outcome, "day": day or utcnow().date()},
             )
         return str(before) if before is not None else None
 
     async def outcome_tally(self, guild_id: int, prompt: str) -> dict[dt.date, dict[str, int]]:
         """Counts per UTC day and outcome (days in order; each day lists every outcome, zeros included)."""
-        t = tables.call_outcomes
-        query = (
-            sa.select(t.c.day, t.c.outcome, sa.func.count())
-            .where(t.c.guild_id == guild_id, t.c.prompt == prompt)
-            .group_by(t.c.day, t.c.outcome)
-            .order_by(t.c.day)
-        )
         tally: dict[dt.date, dict[str, int]] = {}
         async with self._begin() as conn:
-            for day, outcome, count in await conn.execute(query):
-                tally.setdefault(day, dict.fromkeys(OUTCOMES, 0))[outcome] = int(count)
+            rows = await conn.fetch_all(
+                "SELECT day, outcome, count(*) AS n FROM call_outcomes WHERE guild_id = :guild_id AND prompt = :prompt"
+                " GROUP BY day, outcome ORDER BY day",
+                {"guild_id": guild_id, "prompt": prompt},
+            )
+        for row in rows:
+            tally.setdefault(stored_day(row["day"]), dict.fromkeys(OUTCOMES, 0))[row["outcome"]] = int(row["n"])
         return tally
 
-    async def _member_hashes(self, conn: AsyncConnection, user_id: int) -> list[str]:
+    async def _member_hashes(self, conn: Connection, user_id: int) -> list[str]:
         """This member's hash in every (server, prompt) that has outcomes (recomputed: nothing links them)."""
         salt = await self._salt()
-        t = tables.call_outcomes
-        pairs = await conn.execute(sa.select(t.c.guild_id, t.c.prompt).distinct())
-        return [member_hash(salt, guild_id, prompt, user_id) for guild_id, prompt in pairs]
+        pairs = await conn.fetch_all("SELECT DISTINCT guild_id, prompt FROM call_outcomes")
+        return [member_hash(salt, row["guild_id"], row["prompt"], user_id) for row in pairs]
 
     async def member_report_count(self, user_id: int) -> int:
         """How many problem reports carry this member's id (for /me show; /me forget clears the id)."""
-        r = tables.reports
         async with self._begin() as conn:
-            found = await conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.user_id == user_id))
-            return int(found.scalar_one())
+            return int(await conn.fetch_value("SELECT count(*) FROM reports WHERE user_id = :id", {"id": user_id}))
 
     async def member_outcome_count(self, user_id: int) -> int:
         """How many outcome rows stand for this member (for /me show)."""
-        t = tables.call_outcomes
         await self._salt()
         async with self._begin() as conn:
             hashes = await self._member_hashes(conn, user_id)
             total = 0
             for i in range(0, len(hashes), BATCH):
-                total += (
-                    await conn.execute(
-                        sa.select(sa.func.count()).select_from(t).where(t.c.member_hash.in_(hashes[i : i + BATCH]))
+                total += int(
+                    await conn.fetch_value(
+                        f"SELECT count(*) FROM call_outcomes WHERE {conn.in_('member_hash', 'hashes')}",
+                        {"hashes": hashes[i : i + BATCH]},
                     )
-                ).scalar_one()
-        return int(total)
+                )
+        return total
 
     # ----------------------------------------------------------------- forgetting
 
@@ -180,34 +166,20 @@ class MemberStore:
         (problem reports they filed: the note stays in the moderators' queue, the member id is removed from it).
         """
         await self._salt()
-        t = tables.call_outcomes
+        member = {"id": user_id}
         async with self._begin() as conn:
-            district = await conn.execute(
-                sa.delete(tables.member_districts).where(tables.member_districts.c.user_id == user_id)
-            )
+            district = await conn.execute("DELETE FROM member_districts WHERE user_id = :id", member)
             hashes = await self._member_hashes(conn, user_id)
             outcomes = 0
             for i in range(0, len(hashes), BATCH):
-                result = await conn.execute(sa.delete(t).where(t.c.member_hash.in_(hashes[i : i + BATCH])))
-                outcomes += result.rowcount
+                outcomes += await conn.execute(
+                    f"DELETE FROM call_outcomes WHERE {conn.in_('member_hash', 'hashes')}",
+                    {"hashes": hashes[i : i + BATCH]},
+                )
             subs = await conn.execute(
-                sa.delete(tables.subscriptions).where(
-                    tables.subscriptions.c.target_kind == "user", tables.subscriptions.c.target_id == user_id
-                )
+                "DELETE FROM subscriptions WHERE target_kind = 'user' AND target_id = :id", member
             )
-            sent = await conn.execute(
-                sa.delete(tables.notices).where(
-                    tables.notices.c.target_kind == "user", tables.notices.c.target_id == user_id
-                )
-            )
-            await conn.execute(sa.delete(tables.dm_channels).where(tables.dm_channels.c.user_id == user_id))
-            reports = await conn.execute(
-                sa.update(tables.reports).where(tables.reports.c.user_id == user_id).values(user_id=0)
-            )
-        return {
-            "district": district.rowcount,
-            "outcomes": outcomes,
-            "subscriptions": subs.rowcount,
-            "notices": sent.rowcount,
-            "reports": reports.rowcount,
-        }
+            sent = await conn.execute("DELETE FROM notices WHERE target_kind = 'user' AND target_id = :id", member)
+            await conn.execute("DELETE FROM dm_channels WHERE user_id = :id", member)
+            reports = await conn.execute("UPDATE reports SET user_id = 0 WHERE user_id = :id", member)
+        return {"district": district, "outcomes": outcomes, "subscriptions": subs, "notices": sent, "reports": reports}

@@ -14,14 +14,10 @@ import datetime as dt
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-
-from bot.store import tables
-from bot.store.aio import AsyncConnection
 from bot.store.base import utcnow
+from bot.store.sql import Connection
 
 NOTICE_LEASE = dt.timedelta(minutes=2)  # renewed while a batch is sent; a dead sender's batch is re-claimed
 RETRY_AFTER = dt.timedelta(seconds=30)  # a notice that met Discord's 5xx or a network error waits this long
@@ -64,10 +60,7 @@ class NoticeStore:
         @property
         def dialect(self) -> str: ...
 
-        def _begin(self, migrating: bool = False) -> AbstractAsyncContextManager[AsyncConnection]: ...
-
-    def _insert(self, table: sa.Table) -> Any:
-        return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
+        def _begin(self, migrating: bool = False) -> AbstractAsyncContextManager[Connection]: ...
 
     async def enqueue_notices(self, kb_version: str, texts: dict[tuple[str, str], str]) -> int:
         """One pending notice per subscriber of each changed jurisdiction (``texts``: (jurisdiction,
@@ -78,82 +71,70 @@ class NoticeStore:
         """
         if not texts:
             return 0
-        s, n = tables.subscriptions, tables.notices
-        cols = ["kb_version", "jurisdiction", "target_kind", "target_id", "guild_id", "status"]
-        source = sa.select(
-            sa.literal(kb_version, sa.String), s.c.jurisdiction, s.c.target_kind, s.c.target_id, s.c.guild_id,
-            sa.literal("pending", sa.String),
-        ).where(s.c.jurisdiction.in_(sorted({jid for jid, _ in texts})))  # fmt: skip
         async with self._begin() as conn:
-            await conn.execute(
-                self._insert(tables.notice_texts).on_conflict_do_nothing(),
+            await conn.execute_many(
+                "INSERT INTO notice_texts (kb_version, jurisdiction, language, text)"
+                " VALUES (:kb_version, :jurisdiction, :language, :text) ON CONFLICT DO NOTHING",
                 [{"kb_version": kb_version, "jurisdiction": j, "language": lang, "text": t}
                  for (j, lang), t in texts.items()],
+            )  # fmt: skip
+            return await conn.execute(
+                "INSERT INTO notices (kb_version, jurisdiction, target_kind, target_id, guild_id, status)"
+                " SELECT CAST(:kb_version AS VARCHAR(32)), jurisdiction, target_kind, target_id, guild_id, 'pending'"
+                f" FROM subscriptions WHERE {conn.in_('jurisdiction', 'jurisdictions')} ON CONFLICT DO NOTHING",
+                {"kb_version": kb_version, "jurisdictions": sorted({jid for jid, _ in texts})},
             )
-            result = await conn.execute(self._insert(n).from_select(cols, source).on_conflict_do_nothing())
-            return max(int(result.rowcount or 0), 0)
 
     async def claim_notices(self, now: dt.datetime, *, worker: str, limit: int = 500,
                             lease: dt.timedelta = NOTICE_LEASE) -> list[Notice]:  # fmt: skip
         """Take up to ``limit`` pending notices (new ones, or claimed under a lease that expired) for ``worker``."""
-        n, t, d = tables.notices, tables.notice_texts, tables.dm_channels
-        free = sa.or_(n.c.lease_until.is_(None), n.c.lease_until < now)
-        # A materialised CTE: PostgreSQL may otherwise re-run an ``IN (… LIMIT …)`` subquery and claim more.
-        batch = (
-            sa.select(n.c.id)
-            .where(n.c.status == "pending", free)
-            .order_by(n.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("batch")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        async with self._begin() as conn:
-            claimed = await conn.execute(
-                sa.update(n)
-                .where(n.c.id == batch.c.id)
-                .values(worker=worker, lease_until=now + lease)
-                .returning(n.c.id)
+        free = "status = 'pending' AND (lease_until IS NULL OR lease_until < :now) ORDER BY id LIMIT :limit"
+        if self.dialect == "postgresql":
+            # A materialised CTE: PostgreSQL may otherwise re-run an ``IN (… LIMIT …)`` subquery and claim more.
+            claim = (
+                f"WITH batch AS MATERIALIZED (SELECT id FROM notices WHERE {free} FOR UPDATE SKIP LOCKED)"
+                " UPDATE notices SET worker = :worker, lease_until = :lease FROM batch WHERE notices.id = batch.id"
+                " RETURNING notices.id"
             )
-            ids = [row.id for row in claimed]
+        else:  # SQLite's writer lock serialises claims
+            claim = (
+                "UPDATE notices SET worker = :worker, lease_until = :lease"
+                f" WHERE id IN (SELECT id FROM notices WHERE {free}) RETURNING id"
+            )
+        async with self._begin() as conn:
+            claimed = await conn.fetch_all(claim, {"now": now, "limit": limit, "worker": worker, "lease": now + lease})
+            ids = sorted(row["id"] for row in claimed)
             if not ids:
                 return []
-            rows = list(
-                await conn.execute(
-                    sa.select(n, d.c.channel_id.label("dm_channel_id"))
-                    .outerjoin(d, sa.and_(n.c.target_kind == "user", d.c.user_id == n.c.target_id))
-                    .where(n.c.id.in_(ids))
-                    .order_by(n.c.id)
-                )
+            rows = await conn.fetch_all(
+                "SELECT n.id, n.kb_version, n.jurisdiction, n.target_kind, n.target_id, n.guild_id,"
+                " d.channel_id AS dm_channel_id FROM notices n"
+                " LEFT OUTER JOIN dm_channels d ON n.target_kind = 'user' AND d.user_id = n.target_id"
+                f" WHERE {conn.in_('n.id', 'ids')} ORDER BY n.id",
+                {"ids": ids},
             )
-            texts: dict[tuple[str, str], dict[str, str]] = {}
-            found = await conn.execute(
-                sa.select(t).where(
-                    t.c.kb_version.in_({r.kb_version for r in rows}),
-                    t.c.jurisdiction.in_({r.jurisdiction for r in rows}),
-                )
-            )
-            for r in found:
-                texts.setdefault((r.kb_version, r.jurisdiction), {})[r.language] = r.text
-            fields = [k for k in Notice.__dataclass_fields__ if k != "texts"]
-            return [
-                Notice(**{k: r._mapping[k] for k in fields}, texts=texts.get((r.kb_version, r.jurisdiction), {}))
-                for r in rows
-            ]
+            found = await conn.fetch_all(
+                "SELECT kb_version, jurisdiction, language, text FROM notice_texts"
+                f" WHERE {conn.in_('kb_version', 'versions')} AND {conn.in_('jurisdiction', 'jurisdictions')}",
+                {"versions": sorted({r["kb_version"] for r in rows}),
+                 "jurisdictions": sorted({r["jurisdiction"] for r in rows})},
+            )  # fmt: skip
+        texts: dict[tuple[str, str], dict[str, str]] = {}
+        for r in found:
+            texts.setdefault((r["kb_version"], r["jurisdiction"]), {})[r["language"]] = r["text"]
+        return [Notice(**r, texts=texts.get((r["kb_version"], r["jurisdiction"]), {})) for r in rows]
 
     async def renew_notice_lease(self, ids: Iterable[int], *, worker: str, until: dt.datetime) -> int:
         """Extend this worker's lease on notices it is still sending; returns how many it still holds."""
         ids = list(ids)
         if not ids:
             return 0
-        n = tables.notices
         async with self._begin() as conn:
-            done = await conn.execute(
-                sa.update(n)
-                .where(n.c.id.in_(ids), n.c.worker == worker, n.c.status == "pending")
-                .values(lease_until=until)
+            return await conn.execute(
+                "UPDATE notices SET lease_until = :until"
+                f" WHERE {conn.in_('id', 'ids')} AND worker = :worker AND status = 'pending'",
+                {"until": until, "ids": ids, "worker": worker},
             )
-        return int(done.rowcount or 0)
 
     async def finish_notices(
         self, results: Iterable[NoticeResult], *, worker: str | None = None, now: dt.datetime | None = None
@@ -163,53 +144,47 @@ class NoticeStore:
         results = list(results)
         if not results:
             return
-        n = tables.notices
         dms = {r.user_id: r.dm_channel_id for r in results if r.user_id is not None and r.dm_channel_id is not None}
-        mine = n.c.worker == worker if worker is not None else sa.true()
+        mine = " AND worker = :worker" if worker is not None else ""
         done = [r for r in results if r.outcome != "retry"]
         later = [r for r in results if r.outcome == "retry"]
         async with self._begin() as conn:
             if done:
-                await conn.execute(
-                    sa.update(n)
-                    .where(n.c.id == sa.bindparam("b_id"), mine)
-                    .values(status=sa.bindparam("b_outcome"), sent_at=utcnow(), lease_until=None),
-                    [{"b_id": r.id, "b_outcome": r.outcome} for r in done],
+                sent_at = utcnow()
+                await conn.execute_many(
+                    "UPDATE notices SET status = :outcome, sent_at = :sent_at, lease_until = NULL"
+                    f" WHERE id = :id{mine}",
+                    [{"id": r.id, "outcome": r.outcome, "sent_at": sent_at, "worker": worker} for r in done],
                 )
             if later:  # pending again, claimable once the wait is over
                 await conn.execute(
-                    sa.update(n)
-                    .where(n.c.id.in_([r.id for r in later]), mine)
-                    .values(lease_until=(now or utcnow()) + RETRY_AFTER)
+                    f"UPDATE notices SET lease_until = :until WHERE {conn.in_('id', 'ids')}{mine}",
+                    {"until": (now or utcnow()) + RETRY_AFTER, "ids": [r.id for r in later], "worker": worker},
                 )
             if dms:
-                insert = self._insert(tables.dm_channels)
-                await conn.execute(
-                    insert.on_conflict_do_update(
-                        index_elements=["user_id"], set_={"channel_id": insert.excluded.channel_id}
-                    ),
+                await conn.execute_many(
+                    "INSERT INTO dm_channels (user_id, channel_id) VALUES (:user_id, :channel_id)"
+                    " ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id",
                     [{"user_id": u, "channel_id": c} for u, c in dms.items()],
                 )
                 # a member who unsubscribed from everything, or used /me forget, while this batch was in flight:
                 # their DM channel id is not kept
-                subs = tables.subscriptions
-                followed = sa.select(subs.c.target_id).where(subs.c.target_kind == "user")
                 await conn.execute(
-                    sa.delete(tables.dm_channels).where(
-                        tables.dm_channels.c.user_id.in_(list(dms)), tables.dm_channels.c.user_id.not_in(followed)
-                    )
+                    f"DELETE FROM dm_channels WHERE {conn.in_('user_id', 'users')} AND user_id NOT IN"
+                    " (SELECT target_id FROM subscriptions WHERE target_kind = 'user')",
+                    {"users": list(dms)},
                 )
 
     async def forget_dm_channel(self, user_id: int) -> None:
         """Drop a stored DM channel that Discord no longer knows."""
         async with self._begin() as conn:
-            await conn.execute(sa.delete(tables.dm_channels).where(tables.dm_channels.c.user_id == user_id))
+            await conn.execute("DELETE FROM dm_channels WHERE user_id = :id", {"id": user_id})
 
     async def notice_counts(self, kb_version: str | None = None) -> dict[str, int]:
         """How many notices are in each status (for checks and benchmarks)."""
-        n = tables.notices
-        query = sa.select(n.c.status, sa.func.count()).group_by(n.c.status)
-        if kb_version is not None:
-            query = query.where(n.c.kb_version == kb_version)
+        where = "WHERE kb_version = :kb_version " if kb_version is not None else ""
         async with self._begin() as conn:
-            return {status: int(count) for status, count in await conn.execute(query)}
+            rows = await conn.fetch_all(
+                f"SELECT status, count(*) AS n FROM notices {where}GROUP BY status", {"kb_version": kb_version}
+            )
+        return {row["status"]: int(row["n"]) for row in rows}

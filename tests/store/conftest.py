@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.sql import Connection
 
 PG_URL = os.environ.get("QIBOT_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="no test PostgreSQL"))]
@@ -23,11 +22,14 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG
 async def fresh_postgres_url() -> str:
     """A new empty database on the test server, so tests never see each other's rows."""
     assert PG_URL
-    admin = create_async_engine(Settings(database_url=PG_URL).sqlalchemy_url, isolation_level="AUTOCOMMIT")
+    import asyncpg
+
     name = f"qibot_{uuid.uuid4().hex[:12]}"
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
+    admin = await asyncpg.connect(PG_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
     return Settings(database_url=PG_URL.rsplit("/", 1)[0] + f"/{name}").sqlalchemy_url
 
 
@@ -48,3 +50,16 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     opened = await Store.open(store_url)
     yield opened
     await opened.close()
+
+
+async def table_columns(conn: Connection) -> dict[str, set[str]]:
+    """Every table of the database and its column names (SQLite or PostgreSQL)."""
+    if conn.dialect == "sqlite":
+        tables = [r["name"] for r in await conn.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: {r["name"] for r in await conn.fetch_all(f'PRAGMA table_info("{t}")')} for t in tables}
+    found: dict[str, set[str]] = {}
+    for r in await conn.fetch_all(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    ):
+        found.setdefault(r["table_name"], set()).add(r["column_name"])
+    return found

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
-from bot.store import Store, tables
+from bot.store import Store
 from bot.store.members import member_hash
+from tests.store.conftest import table_columns
 
 GUILD = 5
 ALICE, BOB = 1001, 1002
@@ -17,7 +17,7 @@ DAY1, DAY2 = dt.date(2026, 11, 29), dt.date(2026, 11, 30)
 
 async def _rows(store: Store) -> list[dict]:
     async with store.transaction() as conn:
-        return [dict(r) for r in (await conn.execute(sa.select(tables.call_outcomes))).mappings()]
+        return await conn.fetch_all("SELECT * FROM call_outcomes")
 
 
 async def test_district_is_saved_replaced_and_read(store: Store) -> None:
@@ -27,7 +27,7 @@ async def test_district_is_saved_replaced_and_read(store: Store) -> None:
     saved = await store.member_district(ALICE)
     assert (saved.state, saved.chamber, saved.district) == ("ct", "upper", "22")
     async with store.transaction() as conn:
-        assert (await conn.execute(sa.select(sa.func.count()).select_from(tables.member_districts))).scalar() == 1
+        assert await conn.fetch_value("SELECT count(*) FROM member_districts") == 1
     longest = "Berkshire, Hampden, Franklin and Hampshire"  # a real Massachusetts Senate seat, 42 characters
     await store.save_district(BOB, "ma", "upper", longest)
     assert (await store.member_district(BOB)).district == longest
@@ -85,7 +85,7 @@ async def test_a_configured_salt_is_used_and_not_stored(store_url: str) -> None:
     rows = await _rows(store)
     assert rows[0]["member_hash"] == member_hash(b"configured-salt-0123456789", GUILD, "p", ALICE)
     async with store.transaction() as conn:
-        assert (await conn.execute(sa.select(tables.meta))).first() is None
+        assert await conn.fetch_one("SELECT * FROM meta") is None
     await store.close()
 
 
@@ -106,8 +106,8 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     async with store.transaction() as conn:
         rows = [{"kb_version": "v1", "jurisdiction": "ct", "target_kind": kind, "target_id": who, "status": "sent"}
                 for who, kind in ((ALICE, "user"), (BOB, "user"), (ALICE, "channel"))]  # fmt: skip
-        await conn.execute(sa.insert(tables.notices), rows)
-        await conn.execute(sa.insert(tables.dm_channels), [{"user_id": ALICE, "channel_id": 5}])
+        await conn.insert_many("notices", rows)
+        await conn.insert_many("dm_channels", [{"user_id": ALICE, "channel_id": 5}])
     assert await store.member_outcome_count(ALICE) == 3
     assert await store.member_report_count(ALICE) == 1
 
@@ -124,8 +124,8 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
     assert {(s.target_kind, s.target_id) for s in left} == {("channel", 77), ("channel", ALICE), ("user", BOB)}
     assert [(r.user_id, r.note) for r in await store.reports()] == [(0, "fees look wrong")]
     async with store.transaction() as conn:
-        left_notices = {(r.target_kind, r.target_id) for r in await conn.execute(sa.select(tables.notices))}
-        left_dms = list(await conn.execute(sa.select(tables.dm_channels)))
+        left_notices = {(r["target_kind"], r["target_id"]) for r in await conn.fetch_all("SELECT * FROM notices")}
+        left_dms = await conn.fetch_all("SELECT * FROM dm_channels")
     assert left_notices == {("user", BOB), ("channel", ALICE)}
     assert left_dms == [], "the member's DM channel id goes too"
     assert set((await store.forget_member(ALICE)).values()) == {0}
@@ -134,10 +134,7 @@ async def test_forget_member_deletes_their_rows_only(store: Store) -> None:
 async def test_the_tables_hold_nothing_else_about_a_member(store: Store) -> None:
     """A privacy guard: a new column here needs a reason, README's privacy section and forget_member."""
     async with store.transaction() as conn:
-        columns = await conn.run_sync(
-            lambda c: {t: {col["name"] for col in sa.inspect(c).get_columns(t)} for t in ("member_districts",
-                                                                                           "call_outcomes")}
-        )
+        columns = await table_columns(conn)
     assert columns["member_districts"] == {"user_id", "state", "chamber", "district"}
     assert columns["call_outcomes"] == {"guild_id", "prompt", "legislator_id", "member_hash", "outcome", "day"}
 

@@ -198,10 +198,6 @@ async def test_a_slow_batch_keeps_its_lease_and_a_late_finish_overwrites_nothing
 
 async def test_a_member_who_leaves_mid_batch_keeps_no_dm_channel(store: Store) -> None:
     """Unsubscribing (or /me forget) while the batch that first DMs them is in flight stores no DM channel id."""
-    import sqlalchemy as sa
-
-    from bot.store import tables
-
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=1000, guild_id=None, by=1000)
     await store.subscribe(jurisdiction="ct", target_kind="user", target_id=1001, guild_id=None, by=1001)
     await store.enqueue_notices("v2", {("ct", "en"): "Connecticut changed"})
@@ -213,5 +209,5 @@ async def test_a_member_who_leaves_mid_batch_keeps_no_dm_channel(store: Store) -
 
     await deliver_notices(store, send, pacer=Pacer(0), now=lambda: T0, worker="a")
     async with store.transaction() as conn:
-        kept = {r.user_id for r in await conn.execute(sa.select(tables.dm_channels))}
+        kept = {r["user_id"] for r in await conn.fetch_all("SELECT user_id FROM dm_channels")}
     assert kept == {1001}

@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from bot.store import Store, StoreConflict, StoreUnavailable
 from bot.store.store import HEAD_REVISION, MIGRATIONS
+from tests.store.conftest import table_columns
 
 
 def test_head_revision_constant_matches_the_migrations() -> None:
@@ -22,8 +22,8 @@ def test_head_revision_constant_matches_the_migrations() -> None:
 
 async def test_migrations_create_every_table(store: Store) -> None:
     async with store.transaction() as conn:
-        names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
-        version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar()
+        names = set(await table_columns(conn))
+        version = await conn.fetch_value("SELECT version_num FROM alembic_version")
     assert {"reports", "kb_changes", "guild_settings", "schedules", "schedule_runs", "subscriptions", "meta",
             "member_districts", "call_outcomes"} <= names
     assert version == HEAD_REVISION
@@ -96,14 +96,11 @@ async def test_every_guild_locale_in_one_query(store: Store) -> None:
     await store.set_guild_setting(44, ping_role_id=7)  # a setting, but no language
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
-
-    sa.event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    store.db.trace.append(statements.append)
     try:
         assert await store.guild_locales() == {42: "es", 43: "en"}
     finally:
-        sa.event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+        store.db.trace.remove(statements.append)
     assert len([s for s in statements if "guild_settings" in s]) == 1
 
 
@@ -127,7 +124,7 @@ async def test_out_of_process_migration(store_url: str) -> None:
     store = await Store.open(store_url, migrate_out_of_process=True)
     assert store.ready
     async with store.transaction() as conn:
-        version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar()
+        version = await conn.fetch_value("SELECT version_num FROM alembic_version")
     assert version == HEAD_REVISION
     await store.add_report(user_id=1, jurisdiction="ct", kb_version="v")
     await store.close()
