@@ -47,6 +47,10 @@ from tests.fakediscord import payloads as pl  # noqa: E402
 TOKEN = "bench-token"
 CHANNEL0, USER0 = 600_000_000_000_000_000, 700_000_000_000_000_000
 CONCURRENCY = 16
+# The fake announces per-route rate-limit buckets in X-RateLimit-* headers, as Discord does on every response
+# (without them discord.py treats each route as 1 request at a time: every first-time DM would queue behind the
+# one DM channel being created). The limit is set so high that it never binds here: only --rate paces.
+ROUTE_LIMIT = (100_000, 1.0)
 TEXT = "**Connecticut** changed in qibot's knowledge base: attorney fees: verdict No → Partial. Ask `/state CT`."
 
 
@@ -55,7 +59,7 @@ def targets(n: int) -> list[tuple[str, int]]:
 
 
 async def new_fake(n: int, rate: float) -> FakeDiscord:
-    fake = FakeDiscord(token=TOKEN, global_rate=rate or None, record=False)
+    fake = FakeDiscord(token=TOKEN, global_rate=rate or None, route_limit=ROUTE_LIMIT, record=False)
     await fake.start()
     for kind, tid in targets(n):
         if kind == "channel":
