@@ -66,6 +66,11 @@ def targets(n: int) -> list[tuple[str, int]]:
     return [("channel", CHANNEL0 + i) if i % 2 == 0 else ("user", USER0 + i) for i in range(n)]
 
 
+def in_store_order(subscribers: list[tuple[str, int]]) -> list[tuple[int, tuple[str, int]]]:
+    """The order the store hands notices out: channels, then users (so each tenth has the same requests)."""
+    return sorted(enumerate(subscribers), key=lambda item: item[1][0] != "channel")
+
+
 async def new_fake(n: int, rate: float) -> FakeDiscord:
     fake = FakeDiscord(token=TOKEN, global_rate=rate or None, route_limit=ROUTE_LIMIT, record=False)
     await fake.start()
@@ -231,7 +236,7 @@ async def run_baseline(n: int, rate: float) -> dict:
 
             await fake.call("start")
             meter.start()
-            await asyncio.gather(*(one(k, t, i) for i, (k, t) in enumerate(targets(n))))
+            await asyncio.gather(*(one(k, t, i) for i, (k, t) in in_store_order(targets(n))))
             elapsed, cpu = time.perf_counter() - meter.start_wall, time.process_time() - meter.start_cpu
         report = await fake.call("report")
     return {"seconds": elapsed, "cpu": cpu, "slices": meter.slices(), **report}
@@ -277,11 +282,12 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         for n in args.sizes:
             wall, cpu, ours_s, base_s, flat, base_flat, cpu_flat, base_cpu_flat = ([] for _ in range(8))
-            within, ours_rel, base_rel = 0, [], []
+            within, ours_rel, base_rel, runs = 0, [], [], []
             for r in range(args.rounds):
                 base = await run_baseline(n, args.rate)
                 ours = await run_qibot(n, args.rate, Path(folder), args.database_url)
                 print_run(n, r + 1, ours, base)
+                runs.append((ours["slices"], base["slices"]))
                 assert ours["exactly_once"] == n and ours["messages"] == n, "a notice was lost or doubled"
                 wall.append(ours["seconds"] / base["seconds"])
                 cpu.append(ours["cpu"] / base["cpu"])
@@ -302,6 +308,13 @@ async def main() -> int:
                   f"{spread(wall)} wall, {spread(cpu)} CPU")  # fmt: skip
             print(f"  last tenth / first tenth: requests/s qibot {spread(flat)}, loop {spread(base_flat)}; CPU per "
                   f"request qibot {spread(cpu_flat)}, loop {spread(base_cpu_flat)}")  # fmt: skip
+            print(f"  per tenth, median over {args.rounds} rounds (qibot / loop: the median of each round's ratio):")
+            for key, digits in (("requests/s", 0), ("notices/s", 0), ("CPU ms/request", 3)):
+                for who, side in (("qibot", 0), ("loop", 1)):
+                    row = [statistics.median(run[side][key][k] for run in runs) for k in range(10)]
+                    print(f"    {who:<5} {key:<15}" + " ".join(f"{x:7.{digits}f}" for x in row))
+                ratio = [statistics.median(run[0][key][k] / run[1][key][k] for run in runs) for k in range(10)]
+                print(f"    {'ratio':<5} {key:<15}" + " ".join(f"{x:6.2f}×" for x in ratio))
             print(f"  each tenth's requests/s over its run's mean: qibot {min(ours_rel):.2f}–{max(ours_rel):.2f}, "
                   f"loop {min(base_rel):.2f}–{max(base_rel):.2f}; rounds with every qibot tenth inside that round's "
                   f"loop range: {within}/{args.rounds}")  # fmt: skip
