@@ -1,19 +1,48 @@
-"""Start-up helpers shared by the command line and the Discord entry point (no discord imports)."""
+"""Start-up helpers shared by the command line and the Discord entry point (no discord imports).
+
+The bot starts from a validated snapshot kept on disk when one matches the knowledge files and the code that
+validates them; otherwise it loads and validates ``knowledge/`` (YAML, schema, cross-file checks) and keeps the
+result for the next start. Validation never gets skipped for content it has not passed: the key hashes every
+YAML file's path and bytes and the knowledge-base code, so any change is a miss.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from bot.kb.issues import KnowledgeBaseInvalid, Severity
-from bot.kb.loader import load_knowledge
+import bot
+from bot import picklecache
 from bot.kb.snapshot import KnowledgeBase
 
+_KB_CODE = Path(__file__).resolve().parent / "kb"
 
-def load_or_explain(root: Path) -> KnowledgeBase | None:
-    """Load the knowledge base, or print why it is invalid (the bot refuses to start on it)."""
+
+def snapshot_key(root: Path) -> str:
+    """A hash of every YAML file under ``root`` (path and bytes), the knowledge-base code and pydantic."""
+    digest = hashlib.blake2b(f"{bot.__version__}:{metadata.version('pydantic')}".encode(), digest_size=16)
+    for folder, pattern in ((root, "*.yaml"), (_KB_CODE, "*.py")):
+        for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_or_explain(root: Path, cache: Path | None = None) -> KnowledgeBase | None:
+    """Load the knowledge base (from ``cache`` when it holds this exact content already validated), or print
+    why it is invalid (the bot refuses to start on it)."""
+    from bot.kb.issues import KnowledgeBaseInvalid, Severity
+
+    key = snapshot_key(root) if cache is not None else ""
+    if cache is not None:
+        stored = picklecache.read(cache, key)
+        if isinstance(stored, KnowledgeBase):
+            return stored
+    from bot.kb.loader import load_knowledge
+
     try:
-        return load_knowledge(root)
+        kb = load_knowledge(root)
     except KnowledgeBaseInvalid as exc:
         errors = [i for i in exc.issues if i.severity is Severity.ERROR]
         print(
@@ -24,3 +53,6 @@ def load_or_explain(root: Path) -> KnowledgeBase | None:
         if len(errors) > 20:
             print(f"  … and {len(errors) - 20} more; run `qibot kb validate {root}`", file=sys.stderr)
         return None
+    if cache is not None:
+        picklecache.write(cache, key, kb)
+    return kb

@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.kb.paths import DEFAULT_ROOT
+
 if TYPE_CHECKING:
     from bot.kb.snapshot import KnowledgeBase
     from bot.settings import Settings
 
 log = logging.getLogger("qibot")
-DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "knowledge"  # as bot.kb.loader, without importing it
 
 
 def load_or_explain(root: Path) -> KnowledgeBase | None:

@@ -8,19 +8,18 @@ pydantic, no Jinja. Anything the cache does not hold (/compare, /map, a query th
 full path. A cache that is missing, stale, unreadable or damaged is rebuilt without a word.
 
 The cache lives in ``QIBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/qibot``, else ``~/.cache/qibot``; it is written
-atomically (temporary file, rename) and read only from there, by the user who wrote it.
+atomically and read only from there, by the user who wrote it (:mod:`bot.picklecache`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import bot
+from bot import picklecache
 from bot.replies.language import DEFAULT_ROOT as RESPONSES_ROOT
 from bot.replies.language import catalogue_language
 
@@ -59,30 +58,9 @@ def _path(root: Path) -> Path:
     return cache_dir() / f"ask-{where}.pickle"
 
 
-def _trusted(path: Path) -> bool:
-    """Unpickle only a file this user owns, in a folder this user owns, that nobody else may write: a pickle
-    planted in a shared cache folder would run code."""
-    if not hasattr(os, "getuid"):
-        return True
-    for item in (path, path.parent):
-        st = item.stat()
-        if st.st_uid != os.getuid() or st.st_mode & 0o022:
-            return False
-    return True
-
-
 def _load(root: Path, key: str) -> dict[str, Any] | None:
-    try:
-        path = _path(root)
-        if not _trusted(path):
-            return None
-        with open(path, "rb") as f:
-            data = pickle.load(f)
-        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key:
-            return data
-    except Exception:  # missing, truncated, damaged or from another version: rebuilt
-        return None
-    return None
+    data = picklecache.read(_path(root), key)
+    return data if isinstance(data, dict) else None
 
 
 def lookup(root: Path, line: str, locale: str) -> tuple[str, int] | None:
@@ -125,17 +103,7 @@ def build(root: Path, kb: Any) -> None:
                 reply = responder.ask(f"/{command}", lang)
                 answers[(command, "", lang)] = (render_text(reply), exit_status(reply))
         indexes = {what: kb.index(what) for what in CACHED_KINDS.values()}
-        data = {"format": FORMAT, "key": key, "indexes": indexes, "answers": answers}
-        target = _path(root)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".ask-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        picklecache.write(_path(root), key, {"indexes": indexes, "answers": answers})
     except Exception:
         return
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from bot.kb.loader import DEFAULT_ROOT
+from bot.kb.paths import DEFAULT_ROOT
 
 IdList = list[int]
 PREFIX = "QIBOT_"

@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.kb import editor
-from bot.kb.checks import jurisdiction_keys
-from bot.kb.loader import collect
-from bot.kb.snapshot import KnowledgeBase
+from bot.kb.snapshot import KnowledgeBase, jurisdiction_keys
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
@@ -89,6 +87,8 @@ def complete(kb: KnowledgeBase | None, live: KnowledgeBase) -> KnowledgeBase | N
 
 def collect_changes(root: Path, known: dict[str, str]) -> tuple[KnowledgeBase | None, list]:
     """``collect(root)`` in the worker, returning only the jurisdictions that are not in ``known``."""
+    from bot.kb.loader import collect  # the worker's job: the bot process itself never parses YAML
+
     kb, issues = collect(root)
     return _strip(kb, known), issues
 

@@ -74,7 +74,7 @@ class QiBot(commands.AutoShardedBot):
                 shards["shard_ids"] = settings.shard_ids
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
+            intents=discord.Intents(guilds=True),  # no message, typing, reaction or voice events: qibot reads none
             tree_cls=QiTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -93,6 +93,7 @@ class QiBot(commands.AutoShardedBot):
         )
         self._push_wanted = asyncio.Event()
         self._pusher: asyncio.Task | None = None
+        self._warming: asyncio.Task | None = None
         self.trimmer = Trimmer()  # hands a burst's freed memory back to the system once it is over
         self.last_activity = 0.0  # loop time of the latest interaction
         self._warmers: list[asyncio.Task] = []
@@ -113,7 +114,7 @@ class QiBot(commands.AutoShardedBot):
             self._pusher = asyncio.create_task(self._push_forever(), name="git-push")
             self._push_wanted.set()  # push anything committed before a restart
         self.add_dynamic_items(PageButton, ReportButton)
-        log.info("built %d replies ahead of the first request", self.responder.warm())
+        self._warming = asyncio.create_task(self._warm_replies(), name="warm-replies")
         self._size_caches(self.knowledge())
         if hasattr(self.knowledge, "on_change"):
             self.knowledge.on_change(lambda _diff, kb: self._size_caches(kb))
@@ -125,6 +126,12 @@ class QiBot(commands.AutoShardedBot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         await sync_if_changed(self.tree, self.settings.data_dir, guild)
+
+    async def _warm_replies(self) -> None:
+        """Build every state and criterion reply in a thread while the gateway connects (a request that comes
+        first builds its own reply; both are the same)."""
+        built = await asyncio.to_thread(self.responder.warm)
+        log.info("built %d replies ahead of the first request", built)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s), kb version %s", self.user, len(self.guilds), self.knowledge().version)

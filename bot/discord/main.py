@@ -32,10 +32,10 @@ async def start(settings: Settings) -> int:
     from bot.boot import load_or_explain
     from bot.discord.app import QiBot
 
-    kb = load_or_explain(settings.knowledge_path)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kb = load_or_explain(settings.knowledge_path, cache=settings.data_dir / "kb-snapshot.pickle")
     if kb is None:
         return 1
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await Store.open_degraded(
         settings.sqlalchemy_url, migrate_out_of_process=True, member_salt=settings.member_salt_bytes
     )

@@ -80,11 +80,6 @@ def check_glossary(glossary: Glossary, file: str, parsed: LineIndex | None) -> l
     return _duplicates(file, parsed, owners) + check_sources(urls, parsed, file)
 
 
-def jurisdiction_keys(j: Jurisdiction) -> list[str]:
-    """Every word that looks a jurisdiction up."""
-    return [j.id, j.name, j.postal, *([j.ap_style] if j.ap_style else []), *j.aliases]
-
-
 def check_alias_collisions(jurisdictions: dict[str, tuple[Jurisdiction, LineIndex, str]]) -> list[Issue]:
     """No two jurisdiction files may claim the same lookup key.
 

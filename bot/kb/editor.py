@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.kb.issues import Issue, Severity
-from bot.kb.loader import collect
 from bot.kb.snapshot import KnowledgeBase
 
 if TYPE_CHECKING:  # ruamel.yaml loads on the first edit, not at start-up
@@ -127,6 +126,8 @@ def _plan(root: Path, jid: str, cid: str, expected_sha: str | None, change: Call
     buffer = io.StringIO()
     yaml.dump(doc, buffer)
     new_text = buffer.getvalue()
+    from bot.kb.loader import collect  # planning runs in the worker; importing editor must stay light
+
     kb, issues = collect(root, overrides={path: new_text})
     if kb is None:
         raise EditInvalid([i for i in issues if i.severity is Severity.ERROR])

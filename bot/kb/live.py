@@ -9,7 +9,6 @@ from pathlib import Path
 
 from bot.kb.diff import KBDiff, diff_kb
 from bot.kb.issues import Issue, Severity
-from bot.kb.loader import collect
 from bot.kb.snapshot import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -66,6 +65,8 @@ class LiveKnowledge:
 
     def prepare(self) -> tuple[KnowledgeBase | None, list[Issue]]:
         """Read and validate the files (no swap): safe to run in a worker thread."""
+        from bot.kb.loader import collect  # only when files change: a start from a snapshot never needs it
+
         return collect(self.root)
 
     def apply(self, prepared: tuple[KnowledgeBase | None, list[Issue]]) -> ReloadResult:

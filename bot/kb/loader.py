@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.kb import checks
 from bot.kb.issues import Issue, KnowledgeBaseInvalid, Severity
+from bot.kb.paths import DEFAULT_ROOT
 from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, Rubric
 from bot.kb.snapshot import KnowledgeBase
 from bot.kb.yamlio import MAX_BYTES, LazyLines, LineIndex, ParsedYaml, YamlSyntaxError, parse_yaml_text
@@ -22,7 +23,6 @@ from bot.kb.yamlio import MAX_BYTES, LazyLines, LineIndex, ParsedYaml, YamlSynta
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
 
 _HINTS = {
     "missing": "add this field",

@@ -52,9 +52,13 @@ Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors (a typo'd field name must not be silently ignored)."""
+    """Base: unknown keys are errors (a typo'd field name must not be silently ignored).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    Validators are built on the first validation (``defer_build``): the bot process usually starts from a
+    snapshot validated earlier (bot/boot.py) and leaves validating edits to its worker.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 class Verdict(StrEnum):

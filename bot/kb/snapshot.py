@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from bot.kb.checks import jurisdiction_keys
 from bot.kb.lookup import Entry, Index
 from bot.kb.schema import ActionPrompt, Criterion, GlossaryEntry, Jurisdiction, Rubric
+
+
+def jurisdiction_keys(j: Jurisdiction) -> list[str]:
+    """Every word that looks a jurisdiction up."""
+    return [j.id, j.name, j.postal, *([j.ap_style] if j.ap_style else []), *j.aliases]
 
 
 @dataclass(frozen=True)

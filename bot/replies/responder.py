@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
@@ -67,6 +68,7 @@ class Responder:
         self._knowledge = knowledge
         self._people = people  # blocking on first call (reads the snapshot): the bot loads it in a thread first
         self._cache: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
+        self._lock = threading.Lock()  # warm() fills the cache from a thread while the event loop reads it
         self._seats: OrderedDict[tuple[str, ...], Reply] = OrderedDict()
         self._loaded_people: Directory | None = None
         self._sized_for = ""  # the knowledge-base version the cache limit was computed for
@@ -84,30 +86,33 @@ class Responder:
         # with no replies of its own ("fr") shares English's.
         locale = templates_for(locale).locale
         cache_key = (*kb.state_key(key), kind, key, locale) if kind == "state" else (kb.version, kind, key, locale)
-        reply = self._cache.get(cache_key)
-        if reply is None:
-            t = templates_for(locale)
-            if kind == "state":
-                reply = build.state_reply(kb, key, t)
-            elif kind == "criterion":
-                reply = build.criterion_reply(kb, key, t)
-            elif kind == "compare":
-                reply = build.compare_reply(kb, key.split(","), t)
-            else:
-                reply = build.explain_reply(kb, key, t)
+        with self._lock:
+            reply = self._cache.get(cache_key)
+            if reply is not None:
+                self._cache.move_to_end(cache_key)
+                return reply
+        t = templates_for(locale)
+        if kind == "state":
+            reply = build.state_reply(kb, key, t)
+        elif kind == "criterion":
+            reply = build.criterion_reply(kb, key, t)
+        elif kind == "compare":
+            reply = build.compare_reply(kb, key.split(","), t)
+        else:
+            reply = build.explain_reply(kb, key, t)
+        with self._lock:
             self._cache[cache_key] = reply
             if len(self._cache) > self._limit(kb):
                 self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(cache_key)
         return reply
 
     def prime(self, kb: KnowledgeBase, replies: dict[tuple[str, str], Reply]) -> None:
         """Store state replies built elsewhere (the worker that planned an edit), keyed as ``_built`` keys them."""
         for (jid, locale), reply in replies.items():
-            self._cache[(*kb.state_key(jid), "state", jid, templates_for(locale).locale)] = reply
-            while len(self._cache) > self._limit(kb):
-                self._cache.popitem(last=False)
+            with self._lock:
+                self._cache[(*kb.state_key(jid), "state", jid, templates_for(locale).locale)] = reply
+                while len(self._cache) > self._limit(kb):
+                    self._cache.popitem(last=False)
 
     def warm(self, locale: str = DEFAULT_LOCALE) -> int:
         """Build every state and criterion reply ahead of the first request; returns how many."""

@@ -156,6 +156,10 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         """Post due runs; a database that is down is logged and tried again next tick."""
         await self.scheduler.tick_safely()
 
+    @tick.before_loop
+    async def _tick_once_connected(self) -> None:
+        await self.bot.wait_until_ready()  # a post needs the gateway; none is due before the client is ready
+
     async def interaction_check(self, interaction: discord.Interaction[QiBot]) -> bool:
         return member_has_configured_role(interaction, "organizer")
 

@@ -61,6 +61,10 @@ class Subscriptions(commands.Cog):
         """Send notices left pending by a process that stopped mid-batch (their lease expired)."""
         await self.deliver()
 
+    @drain.before_loop
+    async def _drain_once_connected(self) -> None:
+        await self.bot.wait_until_ready()  # not while the client starts: a burst may come right after READY
+
     def _changed(self, diff: KBDiff, kb: KnowledgeBase) -> None:
         task = asyncio.get_running_loop().create_task(self.notify(diff, kb))
         self._tasks.add(task)
