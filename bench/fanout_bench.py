@@ -18,7 +18,8 @@ rate-limit bucket map at its largest.
 
 ``--rate R`` paces both at R requests/s and makes the fake enforce a global limit of R/s (Discord's is 50;
 ``--rate 0``, the default, runs unpaced with no limit, so the figure is the per-request cost).
-``--no-prune`` leaves discord.py's bucket map alone (the old behaviour) for comparison.
+``--no-prune`` leaves discord.py's bucket map alone (the old behaviour) for comparison; ``--no-route-headers``
+makes the fake send no per-route headers (as before: first-time DMs then queue behind each other).
 
 Run: .venv/bin/python bench/fanout_bench.py --sizes 10000 100000 --rounds 3
 """
@@ -71,8 +72,8 @@ def in_store_order(subscribers: list[tuple[str, int]]) -> list[tuple[int, tuple[
     return sorted(enumerate(subscribers), key=lambda item: item[1][0] != "channel")
 
 
-async def new_fake(n: int, rate: float) -> FakeDiscord:
-    fake = FakeDiscord(token=TOKEN, global_rate=rate or None, route_limit=ROUTE_LIMIT, record=False)
+async def new_fake(n: int, rate: float, route_limit: tuple[int, float] | None = ROUTE_LIMIT) -> FakeDiscord:
+    fake = FakeDiscord(token=TOKEN, global_rate=rate or None, route_limit=route_limit, record=False)
     await fake.start()
     for kind, tid in targets(n):
         if kind == "channel":
@@ -91,14 +92,14 @@ def exactly_once(fake: FakeDiscord, n: int) -> tuple[int, int]:
     return ok, total
 
 
-def _serve(conn: Connection, n: int, rate: float) -> None:
+def _serve(conn: Connection, n: int, rate: float, route_limit: tuple[int, float] | None) -> None:
     """The child process: a fresh fake for ``n`` subscribers, answering "start", "report" and "stop"."""
     tune_gc()
-    asyncio.run(_serve_fake(conn, n, rate))
+    asyncio.run(_serve_fake(conn, n, rate, route_limit))
 
 
-async def _serve_fake(conn: Connection, n: int, rate: float) -> None:
-    fake = await new_fake(n, rate)
+async def _serve_fake(conn: Connection, n: int, rate: float, route_limit: tuple[int, float] | None) -> None:
+    fake = await new_fake(n, rate, route_limit)
     conn.send((fake.api_base, fake.guild_id))
     cpu = time.process_time()
     while True:
@@ -119,10 +120,12 @@ async def _serve_fake(conn: Connection, n: int, rate: float) -> None:
 class FakeProcess:
     """The fake Discord in a child process: this process's CPU time is then the sender's alone."""
 
+    route_limit: tuple[int, float] | None = ROUTE_LIMIT  # --no-route-headers: None
+
     def __init__(self, n: int, rate: float) -> None:
         context = multiprocessing.get_context("spawn")  # no fork under a running event loop
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, n, rate), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, n, rate, self.route_limit), daemon=True)
 
     async def __aenter__(self) -> FakeProcess:
         self._process.start()
@@ -275,8 +278,11 @@ async def main() -> int:
     parser.add_argument("--rate", type=float, default=0.0, help="requests/s for both, and the fake's global limit")
     parser.add_argument("--database-url", help="a fresh PostgreSQL database URL (default: SQLite in a tmp dir)")
     parser.add_argument("--no-prune", action="store_true", help="leave discord.py's bucket map alone (before)")
+    parser.add_argument("--no-route-headers", action="store_true", help="the fake sends no per-route headers (before)")
     args = parser.parse_args()
     tune_gc()  # as the bot runs
+    if args.no_route_headers:
+        FakeProcess.route_limit = None
     if args.no_prune:
         notices_module.prune_idle_buckets = lambda http, above=0: 0  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as folder:
