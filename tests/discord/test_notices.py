@@ -1,17 +1,23 @@
 """NoticeSender against the fake Discord with the real discord.py client: what it sends, how many calls a DM
-takes, and what each Discord answer becomes. The store is a stand-in that records forgotten DM channels."""
+takes, and what each Discord answer becomes (a stand-in store records forgotten DM channels); and the whole
+fan-out at a small size (the benchmark's path: store, two senders, discord.py, the fake), exactly once."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import discord
 import pytest
 import pytest_asyncio
 
+from bot.actions.fanout import Pacer, deliver_notices
 from bot.discord.notices import NoticeSender
+from bot.store import Store
 from bot.store.notices import Notice, NoticeResult
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeDiscord, payloads
 
 TOKEN = "notice-token"
 CHANNEL = 555_000_000_000_000_010
@@ -97,3 +103,45 @@ async def test_a_refusal_fails_and_a_server_error_is_retried(fake: FakeDiscord, 
     assert (await sender.send(notice("channel", CHANNEL))).outcome == "failed"
     fake.fail_next("POST", "/users/@me/channels", 503)  # a 5xx discord.py does not retry itself
     assert (await sender.send(notice("user", MEMBER))).outcome == "retry"
+
+
+async def test_a_small_fanout_reaches_each_subscriber_exactly_once(
+    fake: FakeDiscord, client: discord.Client, tmp_path: Path
+) -> None:
+    channels = [CHANNEL + 1 + i for i in range(30)]
+    members = [MEMBER + i for i in range(30)]
+    for cid in channels:
+        fake.channels[cid] = payloads.text_channel(cid, fake.guild_id, f"c{cid}")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fanout.db'}"
+    a, b = await Store.open(url), await Store.open(url)  # two processes
+    other = discord.Client(intents=discord.Intents.none())
+    await other.login(TOKEN)
+    try:
+        for cid in channels:
+            await a.subscribe(jurisdiction="ct", target_kind="channel", target_id=cid, guild_id=fake.guild_id, by=7)
+        for uid in members:
+            await a.subscribe(jurisdiction="ct", target_kind="user", target_id=uid, guild_id=None, by=uid)
+
+        async def change(version: str) -> None:
+            assert await a.enqueue_notices(version, {("ct", "en"): f"Connecticut changed ({version})"}) == 60
+            now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
+            sent = await asyncio.gather(*(
+                deliver_notices(store, NoticeSender(c, store).send, pacer=Pacer(0), now=now, worker=name, batch=7,
+                                concurrency=4)
+                for store, c, name in ((a, client, "a"), (b, other, "b"))))  # fmt: skip
+            assert sum(s.sent for s in sent) == 60 and all(s.sent for s in sent), "both took batches"
+            assert await a.notice_counts(version) == {"sent": 60}
+
+        await change("v2")
+        dms = [int(fake.dm_channel(uid)["id"]) for uid in members]
+        for cid in channels + dms:
+            assert [m["content"] for m in fake.channel_messages[cid]] == ["Connecticut changed (v2)"]
+        assert len(fake.requests_to("POST", "/users/@me/channels")) == 30, "one DM channel per member"
+        await change("v3")  # the stored DM channels: one call per DM
+        assert len(fake.requests_to("POST", "/users/@me/channels")) == 30
+        for cid in channels + dms:
+            assert [m["content"] for m in fake.channel_messages[cid]][1:] == ["Connecticut changed (v3)"]
+    finally:
+        await other.close()
+        await a.close()
+        await b.close()
