@@ -4,7 +4,6 @@ state, chamber and district resolved to a seat (or a short message saying what i
 from __future__ import annotations
 
 import asyncio
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -82,8 +81,7 @@ def resolve_seat(bot: QiBot, people: Directory, t: Templates, state_text: str, c
     district = district_text.strip().removeprefix("District").removeprefix("district").strip()
     members = people.members(state, chamber, district)
     if not members:
-        known = people.districts(state, chamber)
-        close = difflib.get_close_matches(district, known, n=3, cutoff=0.6)
+        close = people_replies.nearest_districts(people, state, chamber, district)
         return t.render(
             "me.bad_district",
             state=name,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlparse
 
-from rapidfuzz import process
-
 from bot.kb.lookup import Entry
 from bot.people.directory import Directory
 from bot.people.model import Chamber, Legislator, chamber_key
@@ -140,18 +138,26 @@ def need_chamber_reply(directory: Directory, state: str, state_name: str, t: Tem
     return _error(t, t.render("legislators.need_chamber", state=state_name, options=options), meta={"state": state})
 
 
+def nearest_districts(directory: Directory, state: str, chamber: Chamber, query: str) -> list[str]:
+    """The chamber's districts closest to a mistyped one ("did you mean"), best first."""
+    if not query.strip():
+        return []
+    from rapidfuzz import process  # on the first mistyped district: most processes never need it
+
+    ranked = process.extract(query, directory.districts(state, chamber), limit=DISTRICT_SUGGESTIONS)
+    return [district for district, _, _ in ranked]
+
+
 def bad_district_reply(
     directory: Directory, state: str, state_name: str, chamber: Chamber, query: str, t: Templates
 ) -> Reply:
     """No current member for this district: suggest the nearest real districts ("did you mean")."""
-    districts = directory.districts(state, chamber)
-    ranked = process.extract(query, districts, limit=DISTRICT_SUGGESTIONS) if query.strip() else []
-    suggestions = [d for d, _, _ in ranked]
+    suggestions = nearest_districts(directory, state, chamber, query)
     joined = f" {t.render('not_found.or')} ".join(filter(None, [", ".join(suggestions[:-1]), suggestions[-1]])) \
         if suggestions else ""  # fmt: skip
     body = t.render(
         "legislators.bad_district", query=clip(query, 40), state=state_name,
-        chamber=chamber_name(state, chamber, t), count=len(districts), suggestions=joined,
+        chamber=chamber_name(state, chamber, t), count=len(directory.districts(state, chamber)), suggestions=joined,
     )  # fmt: skip
     return _error(t, body, meta={"state": state, "chamber": chamber, "suggestions": ",".join(suggestions)})
 

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from bot.people.directory import load_directory
+from bot.replies import legislators as people_replies
 from tests.e2e.harness import (
     ORGANIZER_ROLE,
     ROLES,
@@ -96,6 +97,8 @@ async def test_me_district_autocompletes_real_districts_and_saves(fake: FakeDisc
         await fake.inject_command("me district", {"state": "CT", "chamber": "house", "district": "999"}, user=ALICE)
     )
     assert "has no House district “999”" in bad
+    suggested = bad.split("Did you mean ", 1)[1].split("?", 1)[0].split(", ")  # the same as /legislators offers
+    assert suggested == people_replies.nearest_districts(people, "ct", "lower", "999") and len(suggested) == 3
     wrong = await _text(
         await fake.inject_command("me district", {"state": "CT", "chamber": "attic", "district": "1"}, user=ALICE)
     )
