@@ -3,6 +3,7 @@ and subscriptions. Mixed into :class:`bot.store.Store`."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -77,6 +78,7 @@ class ActionStore:
     # ----------------------------------------------------------------- organizer-made prompts
 
     async def save_prompt(self, guild_id: int, prompt: ActionPrompt, by: int) -> None:
+        body = await asyncio.to_thread(_prompt_json, prompt)
         async with self._begin() as conn:
             exists = await conn.execute(
                 sa.select(tables.action_prompts.c.id).where(
@@ -87,7 +89,7 @@ class ActionStore:
                 raise StoreConflict(f"a prompt named “{prompt.id}” already exists here")
             await conn.execute(
                 sa.insert(tables.action_prompts).values(
-                    guild_id=guild_id, name=prompt.id, body=prompt.model_dump_json(), created_by=by, created_at=utcnow()
+                    guild_id=guild_id, name=prompt.id, body=body, created_by=by, created_at=utcnow()
                 )
             )
 
@@ -98,7 +100,8 @@ class ActionStore:
                 .where(tables.action_prompts.c.guild_id == guild_id)
                 .order_by(tables.action_prompts.c.name)
             )
-            return [ActionPrompt.model_validate_json(body) for (body,) in rows]
+            bodies = [body for (body,) in rows]
+        return await asyncio.to_thread(_prompts_from_json, bodies)
 
     async def delete_prompt(self, guild_id: int, name: str) -> bool:
         """Delete a server's own prompt and its call outcomes (a new prompt of the same name starts at zero)."""
@@ -361,3 +364,16 @@ class ActionStore:
                 Subscription(**{k: row[k] for k in Subscription.__dataclass_fields__})
                 for row in (await conn.execute(query)).mappings()
             ]
+
+
+def _prompt_json(prompt: ActionPrompt) -> str:
+    from bot.kb.validate import dump_json  # pydantic: imported in a thread, on the first organizer prompt
+
+    return dump_json(prompt)
+
+
+def _prompts_from_json(bodies: list[str]) -> list[ActionPrompt]:
+    """Prompts read back from the database, validated again (blocking; pydantic is imported on first use)."""
+    from bot.kb.validate import validate_json
+
+    return [validate_json(ActionPrompt, body) for body in bodies]
