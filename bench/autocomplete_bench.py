@@ -35,11 +35,10 @@ def make_copies(kb: KnowledgeBase, copies: int) -> KnowledgeBase:
     jurisdictions = dict(kb.jurisdictions)
     for k in range(2, copies + 1):
         for j in kb.jurisdictions.values():
-            jurisdictions[f"{j.id}-{k}"] = j.model_copy(update={
-                "id": f"{j.id}-{k}", "name": f"{j.name} {k}", "postal": f"{j.postal}{k}",
-                "ap_style": f"{j.ap_style} {k}" if j.ap_style else None,
-                "aliases": [f"{a} {k}" for a in j.aliases],
-            })  # fmt: skip
+            jurisdictions[f"{j.id}-{k}"] = dataclasses.replace(
+                j, id=f"{j.id}-{k}", name=f"{j.name} {k}", postal=f"{j.postal}{k}",
+                ap_style=f"{j.ap_style} {k}" if j.ap_style else None, aliases=[f"{a} {k}" for a in j.aliases],
+            )  # fmt: skip
     return dataclasses.replace(kb, jurisdictions=jurisdictions, version=f"{kb.version}x{copies}", files={},
                                digests={})  # fmt: skip
 

@@ -98,3 +98,37 @@ def test_a_snapshot_others_may_write_is_never_unpickled(
 def test_without_a_cache_nothing_is_written(kb_copy: Path, tmp_path: Path) -> None:
     assert boot.load_or_explain(kb_copy) is not None
     assert not list(tmp_path.rglob("*.pickle"))
+
+
+START_PATH = """
+import sys
+from pathlib import Path
+import bot.discord.main, bot.discord.app
+from bot.discord.app import EXTENSIONS
+import importlib
+for extension in EXTENSIONS:
+    importlib.import_module(extension)
+from bot.boot import load_or_explain
+from bot.replies.responder import Responder
+from bot.settings import load_settings
+load_settings()
+kb = load_or_explain(Path(sys.argv[1]), cache=Path(sys.argv[2]))
+Responder(lambda: kb).warm()
+assert kb.jurisdiction_index.resolve("conneticut").id == "ct"
+print(" ".join(sorted(m for m in ("pydantic", "pydantic_core", "bot.kb.loader", "bot.kb.checks") if m in sys.modules)))
+"""
+
+
+def test_a_start_from_the_snapshot_loads_no_validator(kb_copy: Path, cache: Path) -> None:
+    """pydantic and the loader cost the bot process ~10 MiB and ~0.2 s of every start; with a current snapshot
+    it imports neither (they load in the worker, or on an organizer's own prompt, in a thread)."""
+    import subprocess
+    import sys
+
+    assert boot.load_or_explain(kb_copy, cache=cache) is not None  # the first start validated and stored it
+    run = subprocess.run(
+        [sys.executable, "-c", START_PATH, str(kb_copy), str(cache)],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == ""

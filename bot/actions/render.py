@@ -167,6 +167,29 @@ class SampleLegislator:
     title: str = "Representative"
 
 
+class PromptInvalid(ValueError):
+    """An organizer's prompt that breaks a schema rule: the field (dotted path) and the problem."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
+
+
+def checked_prompt(data: dict[str, Any], kb: KnowledgeBase) -> ActionPrompt:
+    """An organizer's form as a valid prompt whose texts render (blocking: pydantic is imported on the first
+    call); raises :class:`PromptInvalid` or TemplateProblem."""
+    from bot.kb.validate import ValidationError, validate
+
+    try:
+        prompt = validate(ActionPrompt, data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        problem = first["msg"].removeprefix("Value error, ")
+        raise PromptInvalid(".".join(str(p) for p in first["loc"]), problem) from None
+    check_renders(prompt, kb)
+    return prompt
+
+
 def check_renders(prompt: ActionPrompt, kb: KnowledgeBase) -> None:
     """Render a new prompt's text, and its call script for a sample legislator; raises TemplateProblem (blocking)."""
     render_prompt(prompt, kb, None)

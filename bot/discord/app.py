@@ -114,7 +114,6 @@ class QiBot(commands.AutoShardedBot):
             self._pusher = asyncio.create_task(self._push_forever(), name="git-push")
             self._push_wanted.set()  # push anything committed before a restart
         self.add_dynamic_items(PageButton, ReportButton)
-        self._warming = asyncio.create_task(self._warm_replies(), name="warm-replies")
         self._size_caches(self.knowledge())
         if hasattr(self.knowledge, "on_change"):
             self.knowledge.on_change(lambda _diff, kb: self._size_caches(kb))
@@ -126,6 +125,8 @@ class QiBot(commands.AutoShardedBot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         await sync_if_changed(self.tree, self.settings.data_dir, guild)
+        # Last: the thread would otherwise take turns on the GIL with the work above, which must finish first.
+        self._warming = asyncio.create_task(self._warm_replies(), name="warm-replies")
 
     async def _warm_replies(self) -> None:
         """Build every state and criterion reply in a thread while the gateway connects (a request that comes

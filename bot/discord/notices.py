@@ -1,5 +1,8 @@
 """Send one subscriber notice: to a channel, or by DM through the member's stored DM channel (one call;
-the first notice creates the channel, two calls, and the store keeps its id)."""
+the first notice creates the channel, two calls, and the store keeps its id).
+
+Both calls go through ``client.http`` by id, so discord.py's rate-limit handling applies, but no channel,
+user or message object is built or cached for a recipient nobody looks up again."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Callable
 
 import aiohttp
 import discord
+from discord.http import Route
 
 from bot.discord.ratelimits import prune_idle_buckets
 from bot.discord.respond import NO_PINGS
@@ -15,6 +19,7 @@ from bot.nonce import message_nonce
 from bot.store.notices import Notice, NoticeResult
 
 log = logging.getLogger(__name__)
+_NO_PINGS = NO_PINGS.to_dict()
 
 
 class NoticeSender:
@@ -28,17 +33,17 @@ class NoticeSender:
         text = notice.text(self.language(notice.guild_id))
         try:
             if notice.target_kind != "user":
-                await self._post(notice.target_id, notice.guild_id, text, nonce)
+                await self._post(notice.target_id, text, nonce)
                 return NoticeResult(notice.id, "sent")
             channel_id, created = notice.dm_channel_id, False
             if channel_id is not None:
                 try:
-                    await self._post(channel_id, None, text, nonce)
+                    await self._post(channel_id, text, nonce)
                     return NoticeResult(notice.id, "sent")
                 except discord.NotFound:  # the stored DM channel is gone: make a new one
                     await self.store.forget_dm_channel(notice.target_id)
             channel_id, created = int((await self.client.http.start_private_message(notice.target_id))["id"]), True
-            await self._post(channel_id, None, text, nonce)
+            await self._post(channel_id, text, nonce)
             return NoticeResult(notice.id, "sent", notice.target_id, channel_id if created else None)
         except discord.DiscordServerError as exc:  # Discord's 5xx: tried again later, never dropped
             log.warning("notice %d to %s %s: Discord error, retrying later: %s", notice.id, notice.target_kind,
@@ -56,6 +61,8 @@ class NoticeSender:
             except Exception:  # private discord.py state: a newer version must never turn a sent notice into a failure
                 log.debug("could not prune rate-limit buckets", exc_info=True)
 
-    async def _post(self, channel_id: int, guild_id: int | None, text: str, nonce: str) -> None:
-        channel = self.client.get_partial_messageable(channel_id, guild_id=guild_id)
-        await channel.send(text, allowed_mentions=NO_PINGS, nonce=nonce)
+    async def _post(self, channel_id: int, text: str, nonce: str) -> None:
+        """POST the message by channel id: what ``Messageable.send`` sends, without the ``Message`` it builds."""
+        payload = {"content": text, "nonce": nonce, "enforce_nonce": True, "allowed_mentions": _NO_PINGS}
+        await self.client.http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),
+                                       json=payload)  # fmt: skip

@@ -11,22 +11,22 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from bot.kb import checks
 from bot.kb.issues import Issue, KnowledgeBaseInvalid, Severity
 from bot.kb.paths import DEFAULT_ROOT
 from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, Rubric
 from bot.kb.snapshot import KnowledgeBase
+from bot.kb.validate import ValidationError, validate
 from bot.kb.yamlio import MAX_BYTES, LazyLines, LineIndex, ParsedYaml, YamlSyntaxError, parse_yaml_text
 
 log = logging.getLogger(__name__)
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model")
 
 
 _HINTS = {
     "missing": "add this field",
     "extra_forbidden": "remove it, or check its spelling against knowledge/README.md",
+    "unexpected_keyword_argument": "remove it, or check its spelling against knowledge/README.md",
     "string_too_long": "shorten it",
     "string_too_short": "give it a value",
     "enum": "use one of the listed values",
@@ -37,8 +37,12 @@ _HINTS = {
     "string_pattern_mismatch": "use lower-case words joined by hyphens (ids) or capitals (postal)",
     "float_parsing": "use 0, 0.5 or 1",
     "dict_type": "this must be a mapping (key: value lines)",
+    "dataclass_type": "this must be a mapping (key: value lines)",
     "list_type": "this must be a list",
 }
+
+
+_MESSAGES = {"unexpected_keyword_argument": "Extra inputs are not permitted"}  # a key the schema does not have
 
 
 def _field_path(loc: Iterable[Any]) -> str:
@@ -57,7 +61,7 @@ def issues_from_validation(file: str, parsed: ParsedYaml, error: ValidationError
         found.append(Issue(file=file, message=f"… and {more} more problem(s) in this file", hint="fix these first"))
     for err in errors[:MAX_ISSUES_PER_FILE]:
         loc = tuple(err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
+        message = _MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
         found.append(
             Issue(
                 file=file,
@@ -80,12 +84,12 @@ def parse_model(model: type[Model], file: str, text: str) -> tuple[Model | None,
     if not isinstance(parsed.data, dict):
         return None, parsed, [Issue(file=file, line=1, message="the file must hold a mapping (key: value lines)")]
     try:
-        return model.model_validate(parsed.data), parsed, []
+        return validate(model, parsed.data), parsed, []
     except ValidationError as exc:
         return None, parsed, issues_from_validation(file, parsed, exc)
 
 
-_VALID: OrderedDict[tuple[str, str, str], BaseModel] = OrderedDict()  # (model, file, text hash) -> model
+_VALID: OrderedDict[tuple[str, str, str], object] = OrderedDict()  # (model, file, text hash) -> model
 _VALID_SIZE = 1024
 _valid_lock = threading.Lock()
 

@@ -1,23 +1,21 @@
-"""The knowledge-base schema, with Discord's limits built in (pydantic v2)."""
+"""The knowledge-base schema, with Discord's limits built in.
+
+Plain frozen dataclasses: pydantic validates them (``bot/kb/validate.py``) where files are read, and the bot
+process, which starts from a snapshot validated earlier, never imports it. Field rules sit in ``Annotated``
+metadata (``bot/kb/rules.py``); a check that spans fields is ``__post_init__``, which pydantic runs after
+the fields are valid (a ``ValueError`` there is reported like any other).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Literal
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from typing import Annotated, Any, ClassVar, Literal
 
 from bot import limits
+from bot.kb.rules import STRICT, Check, Limits
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]*$", re.IGNORECASE)
 _ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -35,30 +33,28 @@ def _not_in_future(value: dt.date) -> dt.date:
     return value
 
 
-def _text(max_length: int) -> StringConstraints:
+def _text(max_length: int) -> Limits:
     """Non-empty, stripped text of at most ``max_length`` characters (used as ``Annotated[str, _text(n)]``)."""
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    return Limits(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.URL), AfterValidator(_check_url)]
-Slug = Annotated[str, StringConstraints(pattern=_ID, max_length=40)]
-VerifiedOn = Annotated[dt.date, AfterValidator(_not_in_future)]
+Url = Annotated[str, Limits(strip_whitespace=True, max_length=limits.URL), Check(_check_url)]
+Slug = Annotated[str, Limits(pattern=_ID, max_length=40)]
+VerifiedOn = Annotated[dt.date, Check(_not_in_future)]
 Name = Annotated[str, _text(limits.NAME)]
 Reason = Annotated[str, _text(limits.REASON)]
 Quote = Annotated[str, _text(limits.QUOTE)]
 Summary = Annotated[str, _text(limits.SUMMARY)]
 FactText = Annotated[str, _text(limits.FACT_TEXT)]
-Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Alias = Annotated[str, Limits(strip_whitespace=True, min_length=1, max_length=60)]
+Short = Annotated[str, Limits(strip_whitespace=True, min_length=1, max_length=40)]
 
 
-class Strict(BaseModel):
-    """Base: unknown keys are errors (a typo'd field name must not be silently ignored).
+@dataclass(frozen=True, kw_only=True)
+class Strict:
+    """Base: unknown keys are errors (a typo'd field name must not be silently ignored); text is stripped."""
 
-    Validators are built on the first validation (``defer_build``): the bot process usually starts from a
-    snapshot validated earlier (bot/boot.py) and leaves validating edits to its worker.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
+    __pydantic_config__: ClassVar[dict[str, Any]] = STRICT
 
 
 class Verdict(StrEnum):
@@ -138,23 +134,26 @@ class FactTopic(StrEnum):
     OTHER = "other"
 
 
-Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Lang = Annotated[str, Limits(pattern=r"^[a-z]{2}$")]
 
 
+@dataclass(frozen=True, kw_only=True)
 class VerdictText(Strict):
     """A moderator-supplied translation of a verdict's reason."""
 
     reason: Reason
 
 
+@dataclass(frozen=True, kw_only=True)
 class CriterionText(Strict):
     """A translation of a criterion's wording."""
 
     label: Name | None = None
-    short: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    short: Short | None = None
     standard: Summary | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class GlossaryText(Strict):
     """A translation of a glossary entry."""
 
@@ -162,12 +161,14 @@ class GlossaryText(Strict):
     text: Summary | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class JurisdictionText(Strict):
     """A translation of a jurisdiction's summary."""
 
     summary: Summary | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class SourceRef(Strict):
     """A source URL with an optional exact quote."""
 
@@ -180,6 +181,7 @@ ModeratorNote = Annotated[str, _text(limits.MODERATOR_NOTE)]
 Title = Annotated[str, _text(limits.TITLE)]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Evidence(Strict):
     """A verdict on one criterion with its evidence; points follow from the verdict."""
 
@@ -192,10 +194,9 @@ class Evidence(Strict):
     confidence: Confidence
     scored_by: ScoredBy
     note: ModeratorNote | None = None  # for moderators only; never shown to members
-    i18n: dict[Lang, VerdictText] = Field(default_factory=dict)
+    i18n: dict[Lang, VerdictText] = field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _points_match_verdict(self) -> Evidence:
+    def __post_init__(self) -> None:
         expected = self.verdict.points
         if self.points != expected:
             want = "no points (leave `points` out)" if expected is None else f"points: {expected:g}"
@@ -206,26 +207,28 @@ class Evidence(Strict):
             raise ValueError("an unknown verdict needs `note`: say for moderators what was searched")
         if self.confidence is Confidence.HIGH and self.quote is None and self.verdict is not Verdict.UNKNOWN:
             raise ValueError("confidence: high needs an exact `quote` from the source; otherwise use medium")
-        return self
 
 
+@dataclass(frozen=True, kw_only=True)
 class LawVerdict(Evidence):
     """The verdict for the law in force today."""
 
     scope: Scope | None = None
-    rests_on: list[Name] = Field(default_factory=list, max_length=6)  # reform numbers, e.g. "SB 20-217"
+    rests_on: Annotated[list[Name], Limits(max_length=6)] = field(default_factory=list)  # e.g. "SB 20-217"
     standard_applied: Summary | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class BillVerdict(Evidence):
     """A verdict on a bill's text (endqi's published score or our reading); never current law."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class PublishedScore(Strict):
     """A score as the scorer published it; compared with the verdicts by the validator."""
 
-    end: float | None = Field(default=None, ge=0, le=4)
-    start: float | None = Field(default=None, ge=0, le=5)
+    end: Annotated[float, Limits(ge=0, le=4)] | None = None
+    start: Annotated[float, Limits(ge=0, le=5)] | None = None
     source: Url
 
 
@@ -235,9 +238,10 @@ def _year_not_future(value: int | None) -> int | None:
     return value
 
 
-Year = Annotated[int, Field(ge=1871, le=2100), AfterValidator(_year_not_future)]
+Year = Annotated[int, Limits(ge=1871, le=2100), Check(_year_not_future)]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Reform(Strict):
     """An enacted law that current law rests on."""
 
@@ -249,17 +253,19 @@ class Reform(Strict):
     effect: LawEffect = LawEffect.OTHER
     text_url: Url | None = None
     source: Url
-    amendments: list[Reason] = Field(default_factory=list, max_length=10)
+    amendments: Annotated[list[Reason], Limits(max_length=10)] = field(default_factory=list)
     endqi_score: PublishedScore | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class CurrentLaw(Strict):
     """The law in force: enacted reforms and one verdict per criterion."""
 
-    reforms: list[Reform] = Field(default_factory=list, max_length=15)
-    verdicts: dict[Slug, LawVerdict] = Field(default_factory=dict)
+    reforms: Annotated[list[Reform], Limits(max_length=15)] = field(default_factory=list)
+    verdicts: dict[Slug, LawVerdict] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Bill(Strict):
     """A bill: its status and, where scored, its verdicts. A bill is never current law by itself."""
 
@@ -274,10 +280,11 @@ class Bill(Strict):
     effect: LawEffect = LawEffect.OTHER
     text_url: Url | None = None
     endqi_score: PublishedScore | None = None
-    verdicts: dict[Slug, BillVerdict] = Field(default_factory=dict)
+    verdicts: dict[Slug, BillVerdict] = field(default_factory=dict)
     note: ModeratorNote | None = None  # for moderators only
 
 
+@dataclass(frozen=True, kw_only=True)
 class Fact(Strict):
     """A sourced fact; topic ``bills`` facts are shown with the bills, every other topic with current law."""
 
@@ -289,60 +296,63 @@ class Fact(Strict):
     confidence: Confidence
 
 
+@dataclass(frozen=True, kw_only=True)
 class Review(Strict):
     status: ReviewStatus
     note: ModeratorNote | None = None  # for moderators only
 
 
+@dataclass(frozen=True, kw_only=True)
 class Jurisdiction(Strict):
     """One state, DC or city: the law in force and, apart, the bills that tried to change it."""
 
     id: Slug
     name: Name
     kind: Literal["state", "district", "city"]
-    postal: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,3}$")]
+    postal: Annotated[str, Limits(pattern=r"^[A-Z]{2,3}$")]
     ap_style: Alias | None = None
-    aliases: list[Alias] = Field(default_factory=list, max_length=20)
+    aliases: Annotated[list[Alias], Limits(max_length=20)] = field(default_factory=list)
     review: Review
     summary: Summary
     summary_source: Url | None = None
-    current_law: CurrentLaw = Field(default_factory=CurrentLaw)
-    bills: list[Bill] = Field(default_factory=list, max_length=25)
-    facts: list[Fact] = Field(default_factory=list, max_length=25)
-    i18n: dict[Lang, JurisdictionText] = Field(default_factory=dict)
+    current_law: CurrentLaw = field(default_factory=CurrentLaw)
+    bills: Annotated[list[Bill], Limits(max_length=25)] = field(default_factory=list)
+    facts: Annotated[list[Fact], Limits(max_length=25)] = field(default_factory=list)
+    i18n: dict[Lang, JurisdictionText] = field(default_factory=dict)
 
     @property
     def verdicts(self) -> dict[str, LawVerdict]:
         """Current-law verdicts by criterion (bills' verdicts are on each bill)."""
         return self.current_law.verdicts
 
-    @model_validator(mode="after")
-    def _summary_sourced(self) -> Jurisdiction:
+    def __post_init__(self) -> None:
         if self.review.status is not ReviewStatus.NOT_REVIEWED and self.summary_source is None:
             raise ValueError("a reviewed jurisdiction needs `summary_source` (the URL the summary rests on)")
-        return self
 
 
+@dataclass(frozen=True, kw_only=True)
 class Group(Strict):
     id: Literal["end", "start"]
     label: Name
     description: Reason
 
 
+@dataclass(frozen=True, kw_only=True)
 class Criterion(Strict):
     """A rubric criterion."""
 
     id: Slug
     group: Literal["end", "start"]
     label: Name
-    short: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    aliases: list[Alias] = Field(default_factory=list, max_length=20)
+    short: Short
+    aliases: Annotated[list[Alias], Limits(max_length=20)] = field(default_factory=list)
     standard: Summary
     scope_clause: bool = False  # replies say which claims a "yes" reaches (state law, never federal § 1983)
     source: SourceRef
-    i18n: dict[Lang, CriterionText] = Field(default_factory=dict)
+    i18n: dict[Lang, CriterionText] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Rubric(Strict):
     """The scoring rubric: nine criteria in two groups."""
 
@@ -350,24 +360,32 @@ class Rubric(Strict):
     scorer: Name
     scorer_url: Url
     note: Summary | None = None
-    groups: list[Group] = Field(min_length=2, max_length=2)
-    criteria: list[Criterion] = Field(min_length=1, max_length=25)
+    groups: Annotated[list[Group], Limits(min_length=2, max_length=2)]
+    criteria: Annotated[list[Criterion], Limits(min_length=1, max_length=25)]
 
 
+@dataclass(frozen=True, kw_only=True)
 class GlossaryEntry(Strict):
     """A short neutral glossary entry for /explain."""
 
     id: Slug
     term: Name
-    aliases: list[Alias] = Field(default_factory=list, max_length=20)
+    aliases: Annotated[list[Alias], Limits(max_length=20)] = field(default_factory=list)
     text: Summary
     quote: Quote | None = None
     source: SourceRef
-    i18n: dict[Lang, GlossaryText] = Field(default_factory=dict)
+    i18n: dict[Lang, GlossaryText] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Glossary(Strict):
-    entries: list[GlossaryEntry] = Field(min_length=1)
+    entries: Annotated[list[GlossaryEntry], Limits(min_length=1)]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("give the event time with its UTC offset, e.g. 2026-03-01T18:00:00-05:00")
+    return value
 
 
 def _https(value: str) -> str:
@@ -376,13 +394,15 @@ def _https(value: str) -> str:
     return value
 
 
+@dataclass(frozen=True, kw_only=True)
 class ActionLink(Strict):
     """A link button on a call to action."""
 
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    url: Annotated[Url, AfterValidator(_https)]
+    label: Annotated[str, Limits(strip_whitespace=True, min_length=1, max_length=80)]
+    url: Annotated[Url, Check(_https)]
 
 
+@dataclass(frozen=True, kw_only=True)
 class BillRef(Strict):
     """The bill a call is about: a jurisdiction's file id and the bill's number as that file lists it."""
 
@@ -390,6 +410,7 @@ class BillRef(Strict):
     number: Name
 
 
+@dataclass(frozen=True, kw_only=True)
 class ActionPrompt(Strict):
     """A call to action: a title, a short Jinja2 text (sandboxed), up to five link buttons.
 
@@ -400,27 +421,18 @@ class ActionPrompt(Strict):
 
     id: Slug
     kind: Literal["post", "call-script"] = "post"
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
-    links: list[ActionLink] = Field(default_factory=list, max_length=5)
+    title: Annotated[str, Limits(strip_whitespace=True, min_length=1, max_length=200)]
+    text: Annotated[str, Limits(strip_whitespace=True, min_length=1, max_length=1500)]
+    links: Annotated[list[ActionLink], Limits(max_length=5)] = field(default_factory=list)
     jurisdiction: Slug | None = None
-    event_time: dt.datetime | None = None
+    event_time: Annotated[dt.datetime, Check(_aware)] | None = None
     event_label: Name | None = None
     chamber: Literal["upper", "lower", "both"] | None = None
     bill: BillRef | None = None
-    script: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)] | None = None
+    script: Annotated[str, Limits(strip_whitespace=True, min_length=1, max_length=1500)] | None = None
 
-    @model_validator(mode="after")
-    def _call_script(self) -> ActionPrompt:
+    def __post_init__(self) -> None:
         if self.kind == "call-script" and self.script is None:
             raise ValueError("a call-script prompt needs a script (the words to say on the call)")
         if self.kind != "call-script" and (self.script is not None or self.chamber is not None):
             raise ValueError("script and chamber belong to kind: call-script")
-        return self
-
-    @field_validator("event_time")
-    @classmethod
-    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("give the event time with its UTC offset, e.g. 2026-03-01T18:00:00-05:00")
-        return value

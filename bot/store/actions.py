@@ -3,6 +3,7 @@ and subscriptions. Mixed into :class:`bot.store.Store`."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -74,6 +75,7 @@ class ActionStore:
     # ----------------------------------------------------------------- organizer-made prompts
 
     async def save_prompt(self, guild_id: int, prompt: ActionPrompt, by: int) -> None:
+        body = await asyncio.to_thread(_prompt_json, prompt)
         async with self._begin() as conn:
             exists = await conn.fetch_value(
                 "SELECT id FROM action_prompts WHERE guild_id = :guild_id AND name = :name",
@@ -84,7 +86,7 @@ class ActionStore:
             await conn.execute(
                 "INSERT INTO action_prompts (guild_id, name, body, created_by, created_at)"
                 " VALUES (:guild_id, :name, :body, :by, :now)",
-                {"guild_id": guild_id, "name": prompt.id, "body": prompt.model_dump_json(), "by": by, "now": utcnow()},
+                {"guild_id": guild_id, "name": prompt.id, "body": body, "by": by, "now": utcnow()},
             )
 
     async def prompts(self, guild_id: int) -> list[ActionPrompt]:
@@ -92,7 +94,7 @@ class ActionStore:
             rows = await conn.fetch_all(
                 "SELECT body FROM action_prompts WHERE guild_id = :guild_id ORDER BY name", {"guild_id": guild_id}
             )
-        return [ActionPrompt.model_validate_json(row["body"]) for row in rows]
+        return await asyncio.to_thread(_prompts_from_json, [row["body"] for row in rows])
 
     async def delete_prompt(self, guild_id: int, name: str) -> bool:
         """Delete a server's own prompt and its call outcomes (a new prompt of the same name starts at zero)."""
@@ -332,3 +334,16 @@ class ActionStore:
                 {"jurisdictions": jurisdictions, "kind": target_kind, "target": target_id},
             )
         return [Subscription(**{k: row[k] for k in Subscription.__dataclass_fields__}) for row in rows]
+
+
+def _prompt_json(prompt: ActionPrompt) -> str:
+    from bot.kb.validate import dump_json  # pydantic: imported in a thread, on the first organizer prompt
+
+    return dump_json(prompt)
+
+
+def _prompts_from_json(bodies: list[str]) -> list[ActionPrompt]:
+    """Prompts read back from the database, validated again (blocking; pydantic is imported on first use)."""
+    from bot.kb.validate import validate_json
+
+    return [validate_json(ActionPrompt, body) for body in bodies]

@@ -9,11 +9,12 @@ from bot.actions.render import render_prompt
 from bot.actions.sandbox import MAX_OUTPUT, TemplateTooCostly, render_bounded
 from bot.kb.schema import ActionPrompt
 from bot.kb.snapshot import KnowledgeBase
+from bot.kb.validate import validate
 from bot.replies.templates import TemplateProblem
 
 
 def _prompt(text: str) -> ActionPrompt:
-    return ActionPrompt.model_validate({"id": "t", "title": "T", "text": text})
+    return validate(ActionPrompt, {"id": "t", "title": "T", "text": text})
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,12 @@ from pydantic import ValidationError
 from bot.actions.render import render_prompt
 from bot.kb.schema import ActionPrompt
 from bot.kb.snapshot import KnowledgeBase
+from bot.kb.validate import validate
 from bot.replies.templates import TemplateProblem
 
 
 def _prompt(**kw) -> ActionPrompt:
-    return ActionPrompt.model_validate({"id": "t", "title": "T", "text": "x", **kw})
+    return validate(ActionPrompt, {"id": "t", "title": "T", "text": "x", **kw})
 
 
 def test_reviewed_prompts_render_for_every_jurisdiction(kb: KnowledgeBase) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.discord.cogs.calls import OutcomeButton, long_id, short_id, wants_other_chamber
 from bot.kb.schema import ActionPrompt
+from bot.kb.validate import validate
 from bot.store.members import MemberDistrict
 
 
 def _call(chamber: str) -> ActionPrompt:
-    return ActionPrompt.model_validate(
+    return validate(ActionPrompt,
         {"id": "c", "kind": "call-script", "title": "T", "text": "x", "script": "y", "chamber": chamber}
     )
 

@@ -14,7 +14,7 @@ from bot.kb.snapshot import KnowledgeBase
 from bot.render.discord_embeds import page_embed
 from bot.replies import build
 from bot.replies.responder import templates_for
-from bot.settings import Settings
+from bot.settings import make_settings
 
 EN = templates_for("en")
 
@@ -73,7 +73,7 @@ def test_pager_custom_ids_round_trip(kb: KnowledgeBase) -> None:
 
 def test_no_reply_can_ping(kb: KnowledgeBase) -> None:
     """Embeds never ping, and the bot-wide default is AllowedMentions.none()."""
-    bot = QiBot(Settings(discord_token="x"), LiveKnowledge(DEFAULT_ROOT, kb), None)
+    bot = QiBot(make_settings({"discord_token": "x"}), LiveKnowledge(DEFAULT_ROOT, kb), None)
     mentions = bot.allowed_mentions
     assert mentions.everyone is False
     assert mentions.users is False
@@ -83,7 +83,7 @@ def test_no_reply_can_ping(kb: KnowledgeBase) -> None:
 @pytest.mark.asyncio
 async def test_command_payload_snapshot(kb: KnowledgeBase) -> None:
     """Names, option types and description lengths as they will be synced."""
-    bot = QiBot(Settings(discord_token="x"), LiveKnowledge(DEFAULT_ROOT, kb), None)
+    bot = QiBot(make_settings({"discord_token": "x"}), LiveKnowledge(DEFAULT_ROOT, kb), None)
     for extension in ("bot.discord.cogs.lookup", "bot.discord.cogs.about"):
         await bot.load_extension(extension)
     payload = {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}

@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 Json = dict[str, Any]
 _API_PREFIX = re.compile(r"^/api/v\d+")
+_MAJOR = re.compile(r"^/(?:channels|guilds|webhooks)/\d+")  # a route's major parameter, as Discord buckets it
 
 
 @dataclass
@@ -233,7 +234,7 @@ class FakeDiscord:
                  channels: list[Json] | None = None, heartbeat_interval_ms: int = 41250,
                  interaction_timeout: float = 3.0, compress: bool = True, bot_name: str = 'FakeBot',
                  host: str = '127.0.0.1', port: int = 0, global_rate: float | None = 50.0,
-                 record: bool = True) -> None:  # fmt: skip
+                 route_limit: tuple[int, float] | None = None, record: bool = True) -> None:  # fmt: skip
         self.token, self.host, self.port, self.compress = token, host, port, compress
         self.application_id = application_id or pl.snowflake()
         self.guild_id, self.guild_name = guild_id or pl.snowflake(), guild_name
@@ -254,7 +255,14 @@ class FakeDiscord:
         # exempt), a second's worth at once; past it 429 with ``global: true``. None turns it off.
         self.global_rate, self.global_429s = global_rate, 0
         self._global_tokens, self._global_stamp = global_rate or 0.0, time.monotonic()
-        self.record = record  # False: keep no RecordedRequest (benchmarks sending 100k messages)
+        # Discord's per-route buckets: ``route_limit = (limit, seconds)`` per route and major parameter (channel,
+        # guild, webhook), announced in X-RateLimit-* headers on every bot request as Discord does, past it 429
+        # with ``scope: user``. None (default): no per-route headers and no per-route limit.
+        self.route_limit, self.route_429s = route_limit, 0
+        self._route_windows: dict[tuple[int, str], list[float]] = {}  # bucket -> [requests, window end]
+        # False: keep no RecordedRequest, and of each message only what nonces and counts need (benchmarks
+        # sending 100k messages keep memory flat, so the fake's own cost per request does not grow)
+        self.record = record
         self.request_count = 0
         self._dm_by_user: dict[str, Json] = {}
         self.deleted_channels: set[int] = set()
@@ -703,15 +711,45 @@ class FakeDiscord:
                 if fail.after:
                     await self._route(is_api, rec)  # the work happens; only the answer is lost
                 return _json(fail.status, fail.body, fail.headers)
-        for methods, pattern, handler in self._routes if is_api else []:
+        for index, (methods, pattern, handler) in enumerate(self._routes if is_api else []):
             if (m := pattern.fullmatch(rec.path)) and rec.method in methods.split("|"):
                 public = rec.path.startswith(("/interactions/", "/webhooks/"))  # no bot token on these
                 if not public and rec.headers.get("Authorization") != f"Bot {self.token}":
                     return _error(401, 0, "401: Unauthorized")
                 if not public and (limited := self._global_limit()) is not None:
                     return limited
-                return await handler(rec, m)
+                if public or self.route_limit is None:
+                    return await handler(rec, m)
+                headers = self._route_headers(index, rec.method, rec.path)
+                if headers.get("X-RateLimit-Scope"):
+                    return _json(429, {"message": "You are being rate limited.", "global": False,
+                                       "retry_after": float(headers["X-RateLimit-Reset-After"])}, headers)  # fmt: skip
+                resp = await handler(rec, m)
+                resp.headers.update(headers)
+                return resp
         return _error(404, 0, "404: Not Found")
+
+    def _route_headers(self, index: int, method: str, path: str) -> dict[str, str]:
+        """Count one request in its route's bucket; its X-RateLimit-* headers (with a scope: over the limit)."""
+        assert self.route_limit is not None
+        limit, seconds = self.route_limit
+        major = m[0] if (m := _MAJOR.match(path)) else ""
+        now = time.monotonic()
+        window = self._route_windows.get((index, major))
+        if window is None or now >= window[1]:
+            if len(self._route_windows) > 4096:  # drop finished windows: memory stays flat over 100k channels
+                self._route_windows = {k: w for k, w in self._route_windows.items() if now < w[1]}
+            window = self._route_windows[(index, major)] = [0, now + seconds]
+        window[0] += 1
+        reset_after = max(0.001, round(window[1] - now, 3))
+        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(0, limit - int(window[0]))),
+                   "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}", "X-RateLimit-Reset-After": str(reset_after),
+                   "X-RateLimit-Bucket": f"{method}-{index}"}  # fmt: skip
+        if window[0] > limit:
+            self.route_429s += 1
+            headers.update({"X-RateLimit-Scope": "user", "Via": "1.1 google",
+                            "Retry-After": str(max(1, round(reset_after)))})  # fmt: skip
+        return headers
 
     def _global_limit(self) -> web.Response | None:
         """A token bucket of ``global_rate`` per second; an empty bucket answers 429 like Discord."""
@@ -750,8 +788,9 @@ class FakeDiscord:
         attachments = self._attachments(body, files, channel_id, [])
         msg = pl.message(pl.snowflake(), channel_id, self.bot_user, body, guild_id=guild_id,
                          attachments=attachments, **extra)  # fmt: skip
-        self.messages[int(msg["id"])] = msg
-        self.message_files[int(msg["id"])] = [p for p in files if p.filename is not None]
+        if self.record:  # a benchmark (record=False) never reads a message back
+            self.messages[int(msg["id"])] = msg
+            self.message_files[int(msg["id"])] = [p for p in files if p.filename is not None]
         return msg
 
     def _edit_message(self, msg: Json, body: Json, files: list[Part]) -> Json:
@@ -916,7 +955,8 @@ class FakeDiscord:
         msg = self._new_message(cid, body, rec.parts)
         if nonce is not None:
             msg["nonce"], msg["_created"] = str(nonce), time.time()
-        self.channel_messages.setdefault(cid, []).append(msg)
+        kept = msg if self.record else {k: msg[k] for k in ("id", "nonce", "_created") if k in msg}
+        self.channel_messages.setdefault(cid, []).append(kept)
         self._changed.set()
         return _json(200, msg)
 

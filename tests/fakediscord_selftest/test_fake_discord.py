@@ -349,3 +349,35 @@ async def test_global_rate_limit_429_and_discordpy_waits(fake: FakeDiscord, bot:
     await asyncio.gather(*(channel.send(f"m{i}") for i in range(60)))  # discord.py waits out the 429s
     assert len(fake.channel_messages[GENERAL]) == 60
     assert fake.global_429s > before
+
+
+async def test_route_limit_headers_429_and_discordpy_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    channels = [{"id": GENERAL, "name": "general"}, {"id": NEWS, "name": "news"}]
+    fake = FakeDiscord(token=TOKEN, channels=channels, global_rate=None, route_limit=(3, 0.3), record=False)
+    async with fake:
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"Bot {TOKEN}"}
+            statuses, limits = [], []
+            for channel in (GENERAL, GENERAL, GENERAL, GENERAL, NEWS):  # the 4th is over; another channel is not
+                async with http.post(f"{fake.api_base}/channels/{channel}/messages", headers=headers,
+                                     json={"content": "x"}) as resp:  # fmt: skip
+                    statuses.append(resp.status)
+                    limits.append((resp.headers["X-RateLimit-Limit"], resp.headers["X-RateLimit-Remaining"]))
+                    if resp.status == 429:
+                        body = await resp.json()
+                        assert body["global"] is False and body["retry_after"] > 0
+                        assert resp.headers["X-RateLimit-Scope"] == "user" and resp.headers["Via"]
+        assert statuses == [200, 200, 200, 429, 200]
+        assert limits == [("3", "2"), ("3", "1"), ("3", "0"), ("3", "0"), ("3", "2")]
+        assert fake.route_429s == 1 and len(fake.channel_messages[GENERAL]) == 3
+        assert set(fake.channel_messages[GENERAL][0]) == {"id"}, "record=False keeps only what counts need"
+        assert fake.messages == {}
+        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+        client = discord.Client(intents=discord.Intents.none())
+        await client.login(TOKEN)
+        try:  # discord.py reads the headers: it waits for the window instead of drawing 429s
+            await asyncio.sleep(0.35)
+            await asyncio.gather(*(client.get_partial_messageable(NEWS).send(f"m{i}") for i in range(7)))
+        finally:
+            await client.close()
+        assert len(fake.channel_messages[NEWS]) == 8 and fake.route_429s == 1

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -19,7 +20,7 @@ import pytest
 from bot.actions.render import jurisdiction_context
 from bot.kb.checks import PROCESS_WORDING
 from bot.kb.export import export_document
-from bot.kb.schema import BillVerdict, Jurisdiction, LawVerdict, PublishedScore, Verdict
+from bot.kb.schema import BillVerdict, Confidence, Jurisdiction, PublishedScore, ScoredBy, Verdict
 from bot.kb.scoring import total_score
 from bot.kb.snapshot import KnowledgeBase
 from bot.replies import build
@@ -38,19 +39,19 @@ def _with_perfect_bills(kb: KnowledgeBase) -> KnowledgeBase:
     perfect = {
         cid: BillVerdict(
             verdict=Verdict.YES,
-            points=1,
+            points=1.0,
             reason="A perfect bill.",
             source="https://example.org/bill",
             verified_on=dt.date(2026, 1, 1),
-            confidence="medium",
-            scored_by="endqi",
+            confidence=Confidence.MEDIUM,
+            scored_by=ScoredBy.ENDQI,
         )
         for cid in kb.criteria
     }
     score = PublishedScore(end=4, start=5, source="https://example.org/score")
     jurisdictions = {
-        jid: j.model_copy(
-            update={"bills": [b.model_copy(update={"verdicts": perfect, "endqi_score": score}) for b in j.bills]}
+        jid: replace(
+            j, bills=[replace(b, verdicts=perfect, endqi_score=score) for b in j.bills]
         )
         for jid, j in kb.jurisdictions.items()
     }
@@ -173,10 +174,10 @@ def test_partly_known_is_never_drawn_as_a_low_score(kb: KnowledgeBase) -> None:
     j = kb.jurisdictions["wv"]
     three = dict(list(j.current_law.verdicts.items())[:3])
     three = {
-        cid: LawVerdict.model_validate({**v.model_dump(), "verdict": "no", "points": 0})
+        cid: replace(v, verdict=Verdict.NO, points=0.0)
         for cid, v in three.items()
     }
-    sparse = j.model_copy(update={"current_law": j.current_law.model_copy(update={"verdicts": three})})
+    sparse = replace(j, current_law=replace(j.current_law, verdicts=three))
     other = dataclasses.replace(kb, jurisdictions={**kb.jurisdictions, "wv": sparse}, version="sparse")
     data = map_data(other, "current-law", EN)
     assert data.tiles["wv"].category == "partly"

@@ -25,7 +25,7 @@ from bot.replies.fit import clip
 from bot.replies.maptext import map_text
 from bot.replies.responder import templates_for
 from bot.replies.templates import Templates
-from bot.settings import Settings
+from bot.settings import make_settings
 from tests.replies.test_replies_fit_limits import assert_fits
 
 ES = templates_for("es-ES")
@@ -58,7 +58,7 @@ def test_verdict_words_are_spelled_out() -> None:
 
 
 async def _loaded_bot(kb: KnowledgeBase):
-    bot = QiBot(Settings(discord_token="x"), LiveKnowledge(DEFAULT_ROOT, kb), None)
+    bot = QiBot(make_settings({"discord_token": "x"}), LiveKnowledge(DEFAULT_ROOT, kb), None)
     for extension in EXTENSIONS:
         await bot.load_extension(extension)
     await bot.tree.set_translator(QiTranslator())

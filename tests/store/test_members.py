@@ -142,8 +142,9 @@ async def test_the_tables_hold_nothing_else_about_a_member(store: Store) -> None
 async def test_deleting_a_prompt_deletes_its_tally(store: Store) -> None:
     """A server prompt deleted and created again under the same name starts from zero."""
     from bot.kb.schema import ActionPrompt
+    from bot.kb.validate import validate
 
-    prompt = ActionPrompt.model_validate({"id": "call-hb-1", "title": "Call", "text": "Call about HB 1."})
+    prompt = validate(ActionPrompt, {"id": "call-hb-1", "title": "Call", "text": "Call about HB 1."})
     await store.save_prompt(GUILD, prompt, ALICE)
     await store.record_outcome(guild_id=GUILD, prompt="call-hb-1", legislator_id="x", user_id=ALICE, outcome="called")
     await store.record_outcome(guild_id=GUILD + 1, prompt="call-hb-1", legislator_id="x", user_id=ALICE,

@@ -11,12 +11,11 @@ from typing import Literal, TypeVar
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
-from pydantic import ValidationError
 
 from bot import limits
 from bot.actions import sandbox
 from bot.actions.clock import OffsetClock, SystemClock
-from bot.actions.render import ActionMessage, check_renders, render_prompt
+from bot.actions.render import ActionMessage, PromptInvalid, checked_prompt, render_prompt
 from bot.actions.scheduler import ChannelUnavailable, Scheduler
 from bot.discord.app import QiBot
 from bot.discord.checks import member_has_configured_role
@@ -412,13 +411,10 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
     async def create_prompt(self, interaction: discord.Interaction[QiBot], form: CreatePromptModal) -> None:
         member_has_configured_role(interaction, "organizer")  # checked again on submit: roles can change
         try:
-            prompt = ActionPrompt.model_validate(form.prompt_data())
-            await self._in_time(interaction, asyncio.to_thread(check_renders, prompt, self.bot.knowledge()))
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            problem = first["msg"].removeprefix("Value error, ")
-            await say(interaction, "actions.not_saved_field", "invalid", field=where, problem=problem)
+            data, kb = form.prompt_data(), self.bot.knowledge()
+            prompt = await self._in_time(interaction, asyncio.to_thread(checked_prompt, data, kb))
+        except PromptInvalid as exc:
+            await say(interaction, "actions.not_saved_field", "invalid", field=exc.field, problem=exc.problem)
             return
         except TemplateProblem as exc:
             await say(interaction, "actions.not_saved_template", "invalid", error=clip(str(exc.__cause__), 300))
@@ -483,7 +479,7 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
         (many channels posting one prompt at the same minute render it once)."""
         prompt = await self.find_prompt(guild_id, name)
         kb = self.bot.knowledge()  # type: ignore[attr-defined]
-        key = (prompt.model_dump_json(), jurisdiction or prompt.jurisdiction, kb.version)
+        key = (repr(prompt), jurisdiction or prompt.jurisdiction, kb.version)  # a dataclass repr shows every field
         if (msg := self._rendered.get(key)) is None:
             msg = await asyncio.to_thread(render_prompt, prompt, kb, jurisdiction)
             if len(self._rendered) >= RENDERED_CACHE:
