@@ -101,8 +101,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.member_salt.get_secret_value().encode() if self.member_salt else None
 
     @property
-    def sqlalchemy_url(self) -> str:
-        """The database URL: DATABASE_URL, or an embedded SQLite file in the data directory."""
+    def store_url(self) -> str:
+        """The database URL with its driver (asyncpg, aiosqlite): DATABASE_URL, or an embedded SQLite file in the
+        data directory."""
         if self.database_url:
             url = self.database_url
             for prefix, driver in (

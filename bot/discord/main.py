@@ -37,7 +37,7 @@ async def start(settings: Settings) -> int:
     if kb is None:
         return 1
     store = await Store.open_degraded(
-        settings.sqlalchemy_url, migrate_out_of_process=True, member_salt=settings.member_salt_bytes
+        settings.store_url, migrate_out_of_process=True, member_salt=settings.member_salt_bytes
     )
     await settle_interrupted_edits(settings, store)
     point_at(settings)

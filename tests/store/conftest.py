@@ -30,7 +30,7 @@ async def fresh_postgres_url() -> str:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return Settings(database_url=PG_URL.rsplit("/", 1)[0] + f"/{name}").sqlalchemy_url
+    return Settings(database_url=PG_URL.rsplit("/", 1)[0] + f"/{name}").store_url
 
 
 @pytest.fixture(params=BACKENDS)
