@@ -7,7 +7,8 @@ as missed). Both bots run at their default log level (qibot: INFO, one line per 
 discord.py's default handler). Each round starts each bot afresh on an already migrated database, alternating
 bare bot and qibot, and measures in this order:
 
-- start: spawn -> READY line, and RSS right after;
+- start: spawn -> READY line, and RSS right after (``--cold``: without the validated knowledge-base snapshot
+  the bot keeps in its data folder, as on the first start after the files changed);
 - burst: just after READY, ``--burst`` distinct members send a public ``/state`` at once;
 - sequential: ``--n`` commands one after another; autocomplete: ``--n`` autocomplete requests;
 - RSS after the burst and at the end (the main process; ``tree`` adds its child processes).
@@ -144,6 +145,8 @@ async def measure(label: str, data: Path, args: argparse.Namespace, commands: di
         fake.commands = copy.deepcopy(commands)  # what Discord kept from the previous start
         env = bot_env(fake, data)
         env.pop("QIBOT_LOG_LEVEL")  # each bot at its default level
+        if args.cold:  # the first start after the knowledge files changed: parse and validate them again
+            (data / "kb-snapshot.pickle").unlink(missing_ok=True)
         t0 = time.perf_counter()
         bot = await BotProcess.start(env, *([BASELINE] if label == "bare" else ["run"]))
         try:
@@ -236,6 +239,7 @@ async def main() -> int:
     parser.add_argument("--load", type=int, default=0, help="CPU-bound processes running beside")
     parser.add_argument("--quick", action="store_true", help="one round, n=100 (to iterate)")
     parser.add_argument("--only", choices=["bare", "qibot"], help="measure one bot (profiling)")
+    parser.add_argument("--cold", action="store_true", help="every qibot start without its validated snapshot")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.n = 1, 100

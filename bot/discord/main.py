@@ -33,7 +33,7 @@ async def start(settings: Settings) -> int:
     from bot.discord.app import QiBot
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    kb = load_or_explain(settings.knowledge_path, cache=settings.data_dir / "kb-snapshot.pickle")
+    kb = load_or_explain(settings.knowledge_path, cache=settings.data_dir / "kb-snapshot.pickle", in_child=True)
     if kb is None:
         return 1
     store = await Store.open_degraded(
