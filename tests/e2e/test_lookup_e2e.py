@@ -29,6 +29,9 @@ async def test_login_and_guild_sync(fake: FakeDiscord, bot: BotProcess) -> None:
     assert options == {"jurisdiction": (3, True, True), "public": (5, False, False)}
     login = fake.requests_to("GET", "/users/@me")[0]
     assert login.headers["Authorization"] == f"Bot {TOKEN}"
+    # The gateway session asks for the guilds intent (1 << 0) only: no messages, members, presences, typing,
+    # reactions or voice states reach a bot that answers commands and reads nothing else.
+    assert fake.identify_payloads[0]["intents"] == 1
 
 
 async def test_state_reply_has_embed_buttons_and_no_pings(fake: FakeDiscord, bot: BotProcess) -> None:
