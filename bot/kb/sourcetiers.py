@@ -48,7 +48,11 @@ REJECTED: dict[str, str] = {
     "studicata.com": "the court's opinion on the court's site, Justia or CourtListener",
 }
 _NOT_A_PUBLIC_HOST = re.compile(r"^\d+\.\d+\.\d+\.\d+$|(?:^|[.-])(?:dev|staging|stage|preview)[.-]")
-PRIMARY_SUFFIXES = (".gov", ".mil", ".us", "legislature.mi.gov", "mass.gov")
+PRIMARY_SUFFIXES = (".gov", ".mil", "legislature.mi.gov", "mass.gov")
+# .us is primary only in its locality namespace (XX.us, state.XX.us: states, cities, courts, schools); anyone
+# may register a name directly under .us (ecases.us, a case-law mirror, is one), so those are named one by one.
+_US_LOCALITY = re.compile(r"(?:^|\.)[a-z]{2}\.us$")
+OFFICIAL_US = ("dccouncil.us",)  # the Council of the District of Columbia (its official code site)
 PRIMARY_WORDS = ("legis", "legislature", "courts.", "revisor", "capitol", "senate.", "house.", "assembly.")
 REPUTABLE: frozenset[str] = frozenset(
     {
@@ -123,7 +127,8 @@ def tier(url: str) -> Tier:
         return Tier.REJECTED
     if any(_matches(host, good) for good in REPUTABLE):
         return Tier.REPUTABLE
-    if host.endswith(PRIMARY_SUFFIXES) or any(word in host for word in PRIMARY_WORDS):
+    official_us = _US_LOCALITY.search(host) or any(_matches(host, name) for name in OFFICIAL_US)
+    if host.endswith(PRIMARY_SUFFIXES) or official_us or any(word in host for word in PRIMARY_WORDS):
         return Tier.PRIMARY
     return Tier.REPUTABLE if host.endswith(".edu") else Tier.OTHER
 

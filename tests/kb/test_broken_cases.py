@@ -130,6 +130,12 @@ def test_failed_bill_verdicts_never_enter_current_law(tmp_path: Path) -> None:
         ("https://ij.org/report/50-shades-of-government-immunity/state-profile/ohio/", "reputable"),
         ("https://law.justia.com/codes/x", "reputable"),
         ("https://some-law-firm.example.com/blog", "other"),
+        ("https://www.legis.state.pa.us/cfdocs/legis/LI/consCheck.cfm", "primary"),  # the .us locality namespace
+        ("https://www.ci.boston.ma.us/x", "primary"),
+        ("https://code.dccouncil.us/us/dc/council/code/sections/5-331.17", "primary"),
+        ("https://www.ecases.us/case/x", "other"),  # anyone may register directly under .us: not official
+        ("https://ga.elaws.us/law/section50-21-29", "rejected"),  # a code mirror
+        ("https://syfert.com/georgia/code/50-21-29.html", "other"),
     ],
 )
 def test_source_tiers(url: str, tier: str) -> None:
