@@ -35,8 +35,9 @@ def test_coverage_counts_current_law_cells(kb: KnowledgeBase) -> None:
 
 # The floor under the research target (TARGET_SHARE, 85%): on 2026-11-30 ten verdicts that rested on statute
 # mirrors, law firms' pages or blogs became "unknown" until their official text is read (each note names it),
-# which left 393 of 468 cells known. A change that loses known verdicts below that fails here.
-KNOWN_FLOOR = 393 / 468  # 84.0%
+# which left 393 of 468 cells known; the same day Louisiana full-compensation, quoted only from a case-law
+# mirror (ecases.us), became "unknown" too: 392 of 468. A change that loses known verdicts below that fails here.
+KNOWN_FLOOR = 392 / 468  # 83.8%
 
 
 def test_current_law_is_mostly_known(kb: KnowledgeBase) -> None:
