@@ -133,9 +133,13 @@ def test_failed_bill_verdicts_never_enter_current_law(tmp_path: Path) -> None:
         ("https://www.legis.state.pa.us/cfdocs/legis/LI/consCheck.cfm", "primary"),  # the .us locality namespace
         ("https://www.ci.boston.ma.us/x", "primary"),
         ("https://code.dccouncil.us/us/dc/council/code/sections/5-331.17", "primary"),
-        ("https://www.ecases.us/case/x", "other"),  # anyone may register directly under .us: not official
+        ("https://www.ecases.us/case/x", "rejected"),  # a case-law mirror directly under .us: not official
+        ("https://www.freelawyer.us/case/x", "other"),  # anyone may register directly under .us: not official
         ("https://ga.elaws.us/law/section50-21-29", "rejected"),  # a code mirror
-        ("https://syfert.com/georgia/code/50-21-29.html", "other"),
+        ("https://syfert.com/georgia/code/50-21-29.html", "rejected"),  # a law firm's code copy
+        ("https://www.pressreader.com/usa/the-news-times/20201012/281530818492566", "rejected"),  # a newspaper mirror
+        ("https://content.yudu.com/libraryHtml/A443h7/x/21.html", "rejected"),
+        ("https://legalfix.com/statutes/state-codes/nebraska/chapter-13/statute-13-902", "rejected"),
     ],
 )
 def test_source_tiers(url: str, tier: str) -> None:
