@@ -46,6 +46,7 @@ REJECTED: dict[str, str] = {
     "lawpipe.com": "the legislature's official code site",
     "helplinelaw.com": "the legislature's official code site",
     "studicata.com": "the court's opinion on the court's site, Justia or CourtListener",
+    "elaws.us": "the legislature's official code site",  # ga.elaws.us, flrules.elaws.us: code mirrors
 }
 _NOT_A_PUBLIC_HOST = re.compile(r"^\d+\.\d+\.\d+\.\d+$|(?:^|[.-])(?:dev|staging|stage|preview)[.-]")
 PRIMARY_SUFFIXES = (".gov", ".mil", "legislature.mi.gov", "mass.gov")
