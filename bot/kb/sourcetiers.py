@@ -56,7 +56,7 @@ REJECTED: dict[str, str] = {
     "pressreader.com": "the newspaper's own site",
     "planetmaison.com": "the newspaper's own site",
     "content.yudu.com": "the publisher's own copy of the document",
-    "elaws.us": "the legislature's official code site",
+    "elaws.us": "the legislature's official code site",  # ga.elaws.us, flrules.elaws.us: code mirrors
     "midpage.ai": "the court's opinion on the court's site, Justia or CourtListener",
     "findacase.com": "the court's opinion on the court's site, Justia or CourtListener",
     "legalclarity.org": "the legislature's official code site or the court's opinion",
