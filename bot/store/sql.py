@@ -9,6 +9,7 @@ with :func:`bot.store.base.aware` / :func:`bot.store.base.day`).
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import datetime as dt
 import json
@@ -95,7 +96,7 @@ async def _to_completion(coro: Coroutine[Any, Any, T]) -> T:
     return result
 
 
-class Connection:
+class Connection(abc.ABC):
     """One connection inside a transaction: run statements with named ``:param`` parameters."""
 
     dialect: str
@@ -107,17 +108,17 @@ class Connection:
         for listener in self._trace:
             listener(sql)
 
+    @abc.abstractmethod
     async def execute(self, sql: str, params: Params = None) -> int:
         """Run one statement; returns the number of rows it changed."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run one statement once per parameter set, in one call to the driver."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def fetch_all(self, sql: str, params: Params = None) -> list[Row]:
         """Every row, as dicts keyed by column name."""
-        raise NotImplementedError
 
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         rows = await self.fetch_all(sql, params)
@@ -128,9 +129,9 @@ class Connection:
         row = await self.fetch_one(sql, params)
         return next(iter(row.values())) if row else None
 
+    @abc.abstractmethod
     def in_(self, column: str, param: str) -> str:
         """SQL for ``column IN (the values of the collection parameter param)``, one placeholder on both drivers."""
-        raise NotImplementedError
 
     async def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Plain INSERT of rows that all have the same keys (tests, benchmarks, seeding)."""
@@ -204,7 +205,7 @@ class PostgresConnection(Connection):
         return f"{column} = ANY(:{param})"
 
 
-class Database:
+class Database(abc.ABC):
     """The handle: ``async with db.begin() as conn: await conn.execute(...)``; :meth:`close` at the end."""
 
     dialect: str
@@ -226,8 +227,9 @@ class Database:
     def _errors(self) -> tuple[type[BaseException], ...]:
         return (OSError, TimeoutError)
 
+    @abc.abstractmethod
     def _transaction(self) -> AbstractAsyncContextManager[Connection]:
-        raise NotImplementedError
+        """A connection inside a transaction: committed at the end of the block, rolled back if it raises."""
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Connection]:
@@ -240,8 +242,9 @@ class Database:
             log.error("store: database error: %s", first[:300])
             raise StoreUnavailable(first[:200]) from exc
 
+    @abc.abstractmethod
     async def close(self) -> None:
-        raise NotImplementedError
+        """Close every connection this handle opened."""
 
 
 class _Turns:
