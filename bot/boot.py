@@ -25,9 +25,8 @@ _KB_CODE = Path(__file__).resolve().parent / "kb"
 def snapshot_key(root: Path) -> str:
     """A hash of every YAML file under ``root`` (path and bytes), the knowledge-base code and pydantic."""
     digest = hashlib.blake2b(f"{bot.__version__}:{metadata.version('pydantic')}".encode(), digest_size=16)
-    for folder, pattern in ((root, "*.yaml"), (_KB_CODE, "*.py")):
-        for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    picklecache.add_files(digest, root, "*.yaml")
+    picklecache.add_files(digest, _KB_CODE, "*.py")
     return digest.hexdigest()
 
 

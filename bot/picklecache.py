@@ -18,6 +18,13 @@ from typing import Any
 FORMAT = 1
 
 
+def add_files(digest: Any, folder: Path, pattern: str = "*") -> None:
+    """Feed ``digest`` (a hashlib object) the path relative to ``folder`` and the bytes of every file there
+    matching ``pattern``, in a stable order (nothing under ``.git``): the key of a cache built from them."""
+    for path in sorted(p for p in folder.rglob(pattern) if ".git" not in p.parts and p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+
+
 def trusted(path: Path) -> bool:
     """Whether ``path`` and its folder belong to this user and nobody else may write them."""
     if not hasattr(os, "getuid"):

@@ -35,19 +35,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qibot"
 
 
-def _files(root: Path, pattern: str) -> list[Path]:
-    return sorted(p for p in root.rglob(pattern) if ".git" not in p.parts and p.is_file())
-
-
 def fingerprint(root: Path) -> str:
     """A hash of every knowledge file (people data included) and reply template (contents) and of the code
     (sizes and times)."""
     digest = hashlib.blake2b(f"{FORMAT}:{bot.__version__}".encode(), digest_size=16)
     for folder in (root, RESPONSES_ROOT, _CODE.parent / "knowledge" / "people"):
-        for path in _files(folder, "*"):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-    for path in _files(_CODE, "*.py"):
+        picklecache.add_files(digest, folder)
+    for path in sorted(p for p in _CODE.rglob("*.py") if p.is_file()):
         st = path.stat()
         digest.update(f"{path.relative_to(_CODE)}:{st.st_size}:{st.st_mtime_ns}\0".encode())
     return digest.hexdigest()
