@@ -178,14 +178,12 @@ class PromptInvalid(ValueError):
 def checked_prompt(data: dict[str, Any], kb: KnowledgeBase) -> ActionPrompt:
     """An organizer's form as a valid prompt whose texts render (blocking: pydantic is imported on the first
     call); raises :class:`PromptInvalid` or TemplateProblem."""
-    from bot.kb.validate import ValidationError, validate
+    from bot.kb.validate import ValidationError, problem, validate
 
     try:
         prompt = validate(ActionPrompt, data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        problem = first["msg"].removeprefix("Value error, ")
-        raise PromptInvalid(".".join(str(p) for p in first["loc"]), problem) from None
+        raise PromptInvalid(*problem(exc.errors(include_url=False)[0])) from None
     check_renders(prompt, kb)
     return prompt
 

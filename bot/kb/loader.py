@@ -7,16 +7,16 @@ import logging
 import stat
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.kb import checks
 from bot.kb.issues import Issue, KnowledgeBaseInvalid, Severity
 from bot.kb.paths import DEFAULT_ROOT
 from bot.kb.schema import ActionPrompt, Glossary, Jurisdiction, Rubric
 from bot.kb.snapshot import KnowledgeBase
-from bot.kb.validate import ValidationError, validate
+from bot.kb.validate import ValidationError, problem, validate
 from bot.kb.yamlio import MAX_BYTES, LazyLines, LineIndex, ParsedYaml, YamlSyntaxError, parse_yaml_text
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,6 @@ _HINTS = {
 }
 
 
-_MESSAGES = {"unexpected_keyword_argument": "Extra inputs are not permitted"}  # a key the schema does not have
-
-
-def _field_path(loc: Iterable[Any]) -> str:
-    return ".".join(str(part) for part in loc) or "(file)"
-
-
 MAX_ISSUES_PER_FILE = 30
 
 
@@ -60,13 +53,12 @@ def issues_from_validation(file: str, parsed: ParsedYaml, error: ValidationError
         more = len(errors) - MAX_ISSUES_PER_FILE
         found.append(Issue(file=file, message=f"… and {more} more problem(s) in this file", hint="fix these first"))
     for err in errors[:MAX_ISSUES_PER_FILE]:
-        loc = tuple(err["loc"])
-        message = _MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+        field, message = problem(err)
         found.append(
             Issue(
                 file=file,
-                line=parsed.line_of(loc),
-                field=_field_path(loc),
+                line=parsed.line_of(tuple(err["loc"])),
+                field=field or "(file)",
                 message=message,
                 hint=_HINTS.get(err["type"]),
             )
