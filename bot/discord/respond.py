@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 
@@ -17,6 +17,21 @@ if TYPE_CHECKING:
     from bot.discord.app import QiBot
 
 NO_PINGS = discord.AllowedMentions.none()
+T = TypeVar("T")
+
+
+async def in_time(
+    interaction: discord.Interaction[QiBot], work: Awaitable[T], *, defer_after: float, ephemeral: bool = True
+) -> tuple[T, bool]:
+    """Await ``work``; when it is not done within ``defer_after`` seconds and nothing has answered the
+    interaction yet, defer ("thinking…") first, so Discord's 3-second deadline is never missed. Returns the
+    result and whether this call deferred (the answer then goes as a follow-up)."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=defer_after)
+    deferred = not done and not interaction.response.is_done()
+    if deferred:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    return await task, deferred
 
 
 async def deliver(
@@ -31,13 +46,7 @@ async def deliver(
     seconds, defer first and follow up. Misses and errors are always private. Returns the reply sent."""
     deferred = False
     if inspect.isawaitable(reply):
-        task = asyncio.ensure_future(reply)
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(task), timeout=defer_after)
-        except TimeoutError:
-            await interaction.response.defer(thinking=True, ephemeral=not public)
-            deferred = True
-            reply = await task
+        reply, deferred = await in_time(interaction, reply, defer_after=defer_after, ephemeral=not public)
     private = reply.private or not public
     embed, view = rendered(reply, 0, locale)
     kwargs: dict = {"embed": embed, "allowed_mentions": NO_PINGS}
@@ -57,19 +66,12 @@ async def deliver_text(
     interaction: discord.Interaction[QiBot], make: Callable[[], Awaitable[str]], *, defer_after: float
 ) -> None:
     """Private text reply for work that may be slow (a database write): defers when needed."""
-    if interaction.response.is_done():  # already deferred: just do the work and follow up
-        text = await make()
+    answered = interaction.response.is_done()  # already deferred: do the work and follow up
+    text, deferred = await in_time(interaction, make(), defer_after=defer_after)
+    if answered or deferred:
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        return
-    task = asyncio.ensure_future(make())
-    try:
-        text = await asyncio.wait_for(asyncio.shield(task), timeout=defer_after)
-    except TimeoutError:
-        await interaction.response.defer(thinking=True, ephemeral=True)
-        text = await task
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        return
-    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 async def reply_private(interaction: discord.Interaction[QiBot], content: str | None = None, **kwargs) -> None:

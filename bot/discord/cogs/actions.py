@@ -22,7 +22,7 @@ from bot.discord.checks import member_has_configured_role
 from bot.discord.cogs.calls import call_button_view
 from bot.discord.locale import server_words, words
 from bot.discord.ratelimits import prune_idle_buckets
-from bot.discord.respond import NO_PINGS, deliver_text, say, say_private
+from bot.discord.respond import NO_PINGS, deliver_text, in_time, say, say_private
 from bot.discord.transformers import Jurisdiction
 from bot.kb.schema import ActionPrompt
 from bot.nonce import message_nonce
@@ -188,11 +188,8 @@ class Actions(commands.GroupCog, group_name="action", group_description="Organiz
     async def _in_time(self, interaction: discord.Interaction[QiBot], work: Awaitable[T]) -> T:
         """Await ``work``; if it takes longer than the defer threshold (a render worker starting on a busy
         host), defer first so Discord's 3-second deadline is never missed. Replies then go as follow-ups."""
-        task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.bot.settings.defer_after_seconds)
-        if not done and not interaction.response.is_done():
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        return await task
+        result, _ = await in_time(interaction, work, defer_after=self.bot.settings.defer_after_seconds)
+        return result
 
     async def _rendered_or_say(self, interaction, prompt: str, jurisdiction: str | None) -> ActionMessage | None:
         try:

@@ -21,7 +21,7 @@ from bot.discord.app import QiBot
 from bot.discord.errors import reported
 from bot.discord.locale import reply_locale, words
 from bot.discord.people import Seat, directory, resolve_seat, seat_words, state_name
-from bot.discord.respond import NO_PINGS, deliver_text, reply_private
+from bot.discord.respond import NO_PINGS, deliver_text, in_time, reply_private
 from bot.kb.schema import ActionPrompt
 from bot.people.model import Legislator
 from bot.replies import legislators as people_replies
@@ -94,11 +94,8 @@ class CallButton(discord.ui.DynamicItem[discord.ui.Button], template=r"qibot:cal
         async def look() -> tuple[ActionPrompt | None, MemberDistrict | None]:
             return await find_prompt(bot, guild_id, self.prompt), await bot.store.member_district(user_id)
 
-        task = asyncio.ensure_future(look())
-        done, _ = await asyncio.wait({task}, timeout=bot.settings.defer_after_seconds)
-        if not done:  # a slow database: defer now, and offer the district form by a button if one is needed
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        prompt, saved = await task
+        # A slow database: defer, and offer the district form by a button if one is needed.
+        (prompt, saved), _ = await in_time(interaction, look(), defer_after=bot.settings.defer_after_seconds)
         if prompt is None:
             await reply_private(interaction, t.render("call.no_prompt"))
             bot.log_interaction(interaction, "call", "not-found")
