@@ -65,6 +65,7 @@ class FanoutStats:
 
 
 def worker_name() -> str:
+    """This process, as lease holders are named (host and pid): notice batches and scheduled runs."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.actions.clock import Clock
-from bot.actions.fanout import Pacer
+from bot.actions.fanout import Pacer, worker_name
 from bot.store import StoreUnavailable
 from bot.store.actions import Claim
 
@@ -61,7 +59,7 @@ class Scheduler:
     ) -> None:
         self.store, self.clock, self.poster, self.notifier = store, clock, poster, notifier
         self.grace, self.batch, self.retry_delays = grace, batch, retry_delays
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_name()
         self.stats = SchedulerStats()
         self._limit = asyncio.Semaphore(concurrency)
         self.pacer = pacer or Pacer(0)  # shared with notices in the bot: posts stay under the global limit
